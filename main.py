@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""Synthesize every environment of the review system to Terraform JSON under cdktf.out/.
+
+Run by ``cdktf synth|diff|deploy`` (see cdktf.json) or directly: ``python main.py``.
+A missing or invalid setting stops here, before anything is written, with a message naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from modules.config import ConfigError, load_environments
+
+ROOT = Path(__file__).resolve().parent
+CONFIG_FILE = ROOT / "environments.json"
+
+
+def build(outdir: Path) -> list[str]:
+    """Validate all settings, then synthesize one stack per environment; return the stack names."""
+    environments = load_environments(CONFIG_FILE)
+    # Imported after validation: loading the provider bindings costs seconds and ~0.5 GB.
+    from cdktf import App
+
+    from modules.stack import ReviewsStack
+
+    app = App(outdir=str(outdir))
+    stacks = [ReviewsStack(app, config) for config in environments]
+    app.synth()
+    return [stack.config.stack_name for stack in stacks]
+
+
+def summary(outdir: Path, stack: str) -> str:
+    document = json.loads((outdir / "stacks" / stack / "cdk.tf.json").read_text(encoding="utf-8"))
+    counts = Counter({kind: len(items) for kind, items in document.get("resource", {}).items()})
+    lines = [f"{stack}: {sum(counts.values())} resources, {len(counts)} types"]
+    lines += [f"  {count:3d}  {kind}" for kind, count in sorted(counts.items())]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    outdir = ROOT / "cdktf.out"
+    try:
+        stacks = build(outdir)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    for stack in stacks:
+        print(summary(outdir, stack))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Event bus service: the custom bus every service publishes to, its replay archive, and a schema
+registry holding the JSON Schema of every event in ``contracts/events/``."""
+
+from __future__ import annotations
+
+import json
+
+from cdktf_cdktf_provider_aws.cloudwatch_event_archive import CloudwatchEventArchive
+from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
+from cdktf_cdktf_provider_aws.schemas_registry import SchemasRegistry
+from cdktf_cdktf_provider_aws.schemas_schema import SchemasSchema
+from constructs import Construct
+
+from modules.common import event_catalogue, event_schema, statement
+from modules.security import Platform
+
+
+class EventBus(Construct):
+    """Inputs: ``platform``, ``archive_retention_days`` (1-3650).
+    Defaults: an archive of every event on the bus for replay; one registry schema per catalogued event.
+    Exposes: ``bus``, ``archive``, ``registry``, ``schemas`` (by detail-type),
+    ``put_events_statement()`` for the roles of publishers.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, platform: Platform, archive_retention_days: int):
+        super().__init__(scope, id)
+        if not 1 <= archive_retention_days <= 3650:
+            raise ValueError(f"EventBus: archive_retention_days {archive_retention_days} must be from 1 to 3650")
+        self.bus = CloudwatchEventBus(
+            self, "bus", name=platform.name("events", "bus"), description="Review system events"
+        )
+        self.archive = CloudwatchEventArchive(
+            self,
+            "archive",
+            name=platform.name("events", "archive"),
+            description="Every event of the review system, for replay",
+            event_source_arn=self.bus.arn,
+            retention_days=archive_retention_days,
+        )
+        self.registry = SchemasRegistry(
+            self, "registry", name=platform.name("events", "schemas"), description="Review system event schemas"
+        )
+        self.schemas: dict[str, SchemasSchema] = {}
+        for entry in event_catalogue():
+            detail_type = entry["detailType"]
+            self.schemas[detail_type] = SchemasSchema(
+                self,
+                f"schema-{entry['schema']}",
+                # Registry schema names: source@DetailType, as EventBridge's discoverer names them.
+                name=f"{entry['source']}@{detail_type}",
+                registry_name=self.registry.name,
+                type="JSONSchemaDraft4",
+                description=f"{detail_type} from {entry['source']}; producer: {entry['producer']}",
+                content=json.dumps(event_schema(entry["schema"]), sort_keys=True),
+            )
+
+    def put_events_statement(self) -> dict[str, object]:
+        return statement("PublishEvents", ["events:PutEvents"], [self.bus.arn])

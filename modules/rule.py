@@ -1,0 +1,140 @@
+"""Building block: an EventBridge rule on the bus delivering to one target, with a dead-letter queue,
+a retry policy and a role that may call exactly that target."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
+    CloudwatchEventTarget,
+    CloudwatchEventTargetDeadLetterConfig,
+    CloudwatchEventTargetRetryPolicy,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from constructs import Construct
+
+from modules.common import policy_document, statement, trust_policy
+from modules.security import Platform
+
+# What the target's role may do, per kind of target.
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
+TARGET_ACTIONS: Mapping[str, tuple[str, ...]] = {
+    "states": ("states:StartExecution",),
+    "firehose": ("firehose:PutRecord", "firehose:PutRecordBatch"),
+}
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+class EventRule(Construct):
+    """Rule ``{prefix}-{service}-{purpose}`` on ``bus_name`` matching ``pattern``, delivering to ``target_arn``.
+
+    Inputs:
+      pattern: the EventBridge event pattern, as data.
+      target_kind: "states" (StartExecution) or "firehose" (PutRecord/PutRecordBatch).
+      retry_attempts, max_event_age_seconds: EventBridge's retry policy for the target.
+    Defaults: 8 attempts within one hour, then the event goes to an SQS dead-letter queue encrypted
+      with the platform key, kept 14 days, reachable only over TLS and only by this rule.
+    Exposes: ``rule``, ``target``, ``role``, ``dead_letter_queue``, ``pattern``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        platform: Platform,
+        service: str,
+        purpose: str,
+        description: str,
+        bus_name: str,
+        pattern: Mapping[str, Any],
+        target_kind: Literal["states", "firehose"],
+        target_arn: str,
+        retry_attempts: int = 8,
+        max_event_age_seconds: int = 3600,
+    ):
+        super().__init__(scope, id)
+        if target_kind not in TARGET_ACTIONS:
+            raise ValueError(f"EventRule {id}: target_kind {target_kind!r} must be one of {sorted(TARGET_ACTIONS)}")
+        if not 0 <= retry_attempts <= 185:
+            raise ValueError(f"EventRule {id}: retry_attempts {retry_attempts} must be from 0 to 185")
+        if not 60 <= max_event_age_seconds <= 86400:
+            raise ValueError(f"EventRule {id}: max_event_age_seconds {max_event_age_seconds} must be from 60 to 86400")
+        if not pattern:
+            raise ValueError(f"EventRule {id}: pattern must not be empty")
+        name = platform.name(service, purpose)
+        self.pattern = dict(pattern)
+
+        self.rule = CloudwatchEventRule(
+            self,
+            "rule",
+            name=name,
+            description=description,
+            event_bus_name=bus_name,
+            event_pattern=json.dumps(self.pattern, sort_keys=True),
+        )
+        self.dead_letter_queue = SqsQueue(
+            self,
+            "dlq",
+            name=f"{name}-dlq",
+            kms_master_key_id=platform.key_arn,
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+        )
+        SqsQueuePolicy(
+            self,
+            "dlq-policy",
+            queue_url=self.dead_letter_queue.url,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "OnlyThisRuleDeadLetters",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": self.dead_letter_queue.arn,
+                        "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
+                    },
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sqs:*",
+                        "Resource": self.dead_letter_queue.arn,
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                ]
+            ),
+        )
+        self.role = IamRole(
+            self,
+            "role",
+            name=f"{name}-events",
+            assume_role_policy=trust_policy("events.amazonaws.com", platform.account_id, self.rule.arn),
+        )
+        IamRolePolicy(
+            self,
+            "policy",
+            name="deliver",
+            role=self.role.id,
+            policy=policy_document([statement("DeliverToTarget", TARGET_ACTIONS[target_kind], [target_arn])]),
+        )
+        self.target = CloudwatchEventTarget(
+            self,
+            "target",
+            rule=self.rule.name,
+            event_bus_name=bus_name,
+            target_id=purpose,
+            arn=target_arn,
+            role_arn=self.role.arn,
+            dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.dead_letter_queue.arn),
+            retry_policy=CloudwatchEventTargetRetryPolicy(
+                maximum_retry_attempts=retry_attempts, maximum_event_age_in_seconds=max_event_age_seconds
+            ),
+        )
+

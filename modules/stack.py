@@ -1,0 +1,68 @@
+"""One environment of the review system: the provider, the state backend and the services, wired
+through each construct's public attributes. No resource is created here directly."""
+
+from __future__ import annotations
+
+from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from modules.config import EnvironmentConfig
+from modules.event_bus import EventBus
+from modules.security import Platform, Security
+
+
+class ReviewsStack(TerraformStack):
+    """Inputs: a validated :class:`EnvironmentConfig`. Exposes every service construct as an attribute."""
+
+    def __init__(self, scope: Construct, config: EnvironmentConfig):
+        super().__init__(scope, config.stack_name)
+        self.config = config
+        AwsProvider(
+            self,
+            "aws",
+            region=config.region,
+            default_tags=[AwsProviderDefaultTags(tags=self.tags())],
+        )
+        if config.state_backend is None:
+            LocalBackend(self, path=f"terraform.{config.stack_name}.tfstate")
+        else:
+            backend = S3Backend(
+                self,
+                bucket=config.state_backend.bucket,
+                key=config.state_backend.key,
+                region=config.state_backend.region,
+                encrypt=True,
+            )
+            # S3-native state locking (Terraform >= 1.10); the bindings predate the argument.
+            backend.add_override("use_lockfile", True)
+
+        identity = DataAwsCallerIdentity(self, "account")
+        partition = DataAwsPartition(self, "partition")
+        security = Security(
+            self,
+            "security",
+            prefix=config.prefix,
+            account_id=identity.account_id,
+            region=config.region,
+            partition=partition.partition,
+        )
+        self.security = security
+        platform = Platform(
+            account_id=identity.account_id,
+            region=config.region,
+            partition=partition.partition,
+            prefix=config.prefix,
+            key_arn=security.key.arn,
+            log_retention_days=config.log_retention_days,
+        )
+        self.platform = platform
+        self.events = EventBus(self, "events", platform=platform, archive_retention_days=config.archive_retention_days)
+
+        TerraformOutput(self, "event_bus_name", value=self.events.bus.name)
+
+    def tags(self) -> dict[str, str]:
+        """The one place tags are merged: project defaults first, the environment's own tags win."""
+        return {"project": "reviews", "environment": self.config.name, "managed-by": "cdktf", **self.config.tags}

@@ -1,0 +1,38 @@
+"""Shared fixtures. Synthesis loads the AWS provider through jsii (~15-20 s, ~0.6 GB), so the whole
+app is synthesized once per test session, into a temporary folder, and every test reads that."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import main
+
+    outdir = tmp_path_factory.mktemp("cdktf.out")
+    main.build(outdir)
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def synthesized(synth_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every stack's cdk.tf.json, by stack name."""
+    return {
+        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((synth_dir / "stacks").glob("*/cdk.tf.json"))
+    }
+
+
+@pytest.fixture(scope="session")
+def dev(synthesized: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return synthesized["reviews-dev"]
