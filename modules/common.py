@@ -142,3 +142,14 @@ def event_schema(stem: str) -> dict[str, Any]:
     """A self-contained JSON Schema (draft 4) of one event, with the shared definitions embedded."""
     schema: dict[str, Any] = load_json(EVENT_SCHEMA_DIR / f"{stem}.schema.json")
     return {**schema, "definitions": load_json(EVENT_SCHEMA_DIR / "definitions.json")}
+
+
+def table_key_statement(key_arn: str, region: str) -> dict[str, Any]:
+    """What a caller of a table encrypted with a customer key needs of the key, and only through DynamoDB.
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html"""
+    return statement(
+        "UseTableKeyThroughDynamoDB",
+        ["kms:Decrypt", "kms:GenerateDataKey"],
+        [key_arn],
+        Condition={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
+    )

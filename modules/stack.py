@@ -9,9 +9,13 @@ from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from modules.analysis import Analysis
 from modules.config import EnvironmentConfig
+from modules.customer_service import CustomerService
+from modules.email import Email
 from modules.event_bus import EventBus
 from modules.security import Platform, Security
+from modules.thank_you import ThankYou
 
 
 class ReviewsStack(TerraformStack):
@@ -60,8 +64,33 @@ class ReviewsStack(TerraformStack):
         )
         self.platform = platform
         self.events = EventBus(self, "events", platform=platform, archive_retention_days=config.archive_retention_days)
+        bus = self.events.bus
+        self.email = Email(self, "email", platform=platform, sender_email=config.sender_email)
+        self.analysis = Analysis(self, "analysis", platform=platform, bus=bus)
+        self.thank_you = ThankYou(
+            self,
+            "thank-you",
+            platform=platform,
+            bus=bus,
+            email=self.email,
+            negative_case_threshold=config.negative_case_threshold,
+            idempotency_ttl_hours=config.idempotency_ttl_hours,
+        )
+        self.customer_service = CustomerService(
+            self,
+            "customer-service",
+            platform=platform,
+            bus=bus,
+            email=self.email,
+            support_email=config.support_email,
+            escalation_email=config.escalation_email,
+            negative_case_threshold=config.negative_case_threshold,
+            case_timeout_seconds=config.case_timeout_seconds,
+        )
 
-        TerraformOutput(self, "event_bus_name", value=self.events.bus.name)
+        TerraformOutput(self, "event_bus_name", value=bus.name)
+        TerraformOutput(self, "agents_user_pool_id", value=self.customer_service.user_pool.id)
+        TerraformOutput(self, "agents_client_id", value=self.customer_service.user_pool_client.id)
 
     def tags(self) -> dict[str, str]:
         """The one place tags are merged: project defaults first, the environment's own tags win."""

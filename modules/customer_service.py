@@ -1,0 +1,252 @@
+"""Customer-service service: negative reviews become cases that wait for an agent.
+
+- ``handle-negative-review`` (STANDARD): claims the case, publishes CaseOpened with
+  ``events:putEvents.waitForTaskToken`` and waits; on timeout publishes CaseEscalated (a new token) and
+  waits again; once resolved, emails the reviewer a follow-up and publishes CaseResolved.
+- ``record-case`` (EXPRESS, the case desk): records CaseOpened/CaseEscalated with the token in the cases
+  table and emails the support or escalation team.
+- ``resolve-case`` (EXPRESS, synchronous behind the agents' API route): looks the token up by case id
+  and calls SendTaskSuccess.
+- A Cognito user pool for the agents who call the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
+from cdktf_cdktf_provider_aws.cognito_user_pool import (
+    CognitoUserPool,
+    CognitoUserPoolAccountRecoverySetting,
+    CognitoUserPoolAccountRecoverySettingRecoveryMechanism,
+    CognitoUserPoolAdminCreateUserConfig,
+    CognitoUserPoolPasswordPolicy,
+    CognitoUserPoolSoftwareTokenMfaConfiguration,
+)
+from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient, CognitoUserPoolClientTokenValidityUnits
+from cdktf_cdktf_provider_aws.dynamodb_table import (
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTableGlobalSecondaryIndex,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+)
+from constructs import Construct
+
+from modules.common import statement, table_key_statement
+from modules.config import MAX_CASE_TIMEOUT_SECONDS
+from modules.email import Email
+from modules.rule import EventRule
+from modules.security import Platform
+from modules.workflow import Workflow
+
+OPEN_CASES_INDEX = "open-cases"
+# What an agent sees of an open case. The callback token is deliberately absent: the index never holds it.
+OPEN_CASE_ATTRIBUTES = ("reviewId", "reviewerName", "productId", "text", "sentiment", "sentimentScore", "status")
+CASE_EVENTS = {"source": ["reviews.customerservice"], "detail-type": ["CaseOpened", "CaseEscalated"]}
+
+
+def negative_case_pattern(negative_case_threshold: float) -> dict[str, Any]:
+    """The ReviewAnalysed events that open a case; the thank-you pattern takes every other one."""
+    return {
+        "source": ["reviews.analysis"],
+        "detail-type": ["ReviewAnalysed"],
+        "detail": {
+            "data": {
+                "sentiment": ["NEGATIVE"],
+                "sentimentScore": {"negative": [{"numeric": [">=", negative_case_threshold]}]},
+            }
+        },
+    }
+
+
+class CustomerService(Construct):
+    """Inputs: ``platform``, ``bus``, ``email``, ``support_email``, ``escalation_email``,
+      ``negative_case_threshold`` in (0, 1], ``case_timeout_seconds`` (60 s to one year).
+    Defaults: cases table on demand with point-in-time recovery and the platform key; an ``open-cases``
+      index (queue, openedAt) projecting no token; a user pool where only admins create agents, 12+
+      character passwords, optional TOTP MFA; a public client (no secret) for the agent console.
+    Exposes: ``cases_table``, ``open_cases_index``, ``case_workflow``, ``desk_workflow``,
+      ``resolve_workflow``, ``case_rule``, ``desk_rule``, ``user_pool``, ``user_pool_client``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        platform: Platform,
+        bus: CloudwatchEventBus,
+        email: Email,
+        support_email: str,
+        escalation_email: str,
+        negative_case_threshold: float,
+        case_timeout_seconds: int,
+    ):
+        super().__init__(scope, id)
+        if not 0 < negative_case_threshold <= 1:
+            raise ValueError(f"CustomerService: negative_case_threshold {negative_case_threshold} must be in (0, 1]")
+        if not 60 <= case_timeout_seconds <= MAX_CASE_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"CustomerService: case_timeout_seconds {case_timeout_seconds} must be from 60 to {MAX_CASE_TIMEOUT_SECONDS}"
+            )
+        self.open_cases_index = OPEN_CASES_INDEX
+        self.cases_table = DynamodbTable(
+            self,
+            "cases",
+            name=platform.name("customerservice", "cases"),
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="caseId",
+            attribute=[
+                DynamodbTableAttribute(name="caseId", type="S"),
+                DynamodbTableAttribute(name="queue", type="S"),
+                DynamodbTableAttribute(name="openedAt", type="S"),
+            ],
+            # Sparse: only cases with a queue attribute (open or escalated) are in the index.
+            global_secondary_index=[
+                DynamodbTableGlobalSecondaryIndex(
+                    name=OPEN_CASES_INDEX,
+                    hash_key="queue",
+                    range_key="openedAt",
+                    projection_type="INCLUDE",
+                    non_key_attributes=list(OPEN_CASE_ATTRIBUTES),
+                )
+            ],
+            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=platform.key_arn),
+            deletion_protection_enabled=True,
+        )
+        table_key = table_key_statement(platform.key_arn, platform.region)
+        publish = statement("PublishEvents", ["events:PutEvents"], [bus.arn])
+        email_settings = {
+            "SenderEmail": email.sender_email,
+            "ConfigurationSetName": email.configuration_set.configuration_set_name,
+        }
+
+        self.case_workflow = Workflow(
+            self,
+            "case-workflow",
+            platform=platform,
+            service="customerservice",
+            purpose="handle-negative-review",
+            asl="handle-negative-review",
+            workflow_type="STANDARD",
+            substitutions={
+                "EventBusName": bus.name,
+                "CasesTableName": self.cases_table.name,
+                "CaseTimeoutSeconds": case_timeout_seconds,
+                "FollowUpTemplateName": email.template_names["follow-up"],
+                **email_settings,
+            },
+            statements=[
+                statement("ClaimCase", ["dynamodb:PutItem"], [self.cases_table.arn]),
+                table_key,
+                publish,
+                email.send_statement(["follow-up"]),
+            ],
+        )
+        self.desk_workflow = Workflow(
+            self,
+            "desk-workflow",
+            platform=platform,
+            service="customerservice",
+            purpose="record-case",
+            asl="record-case",
+            workflow_type="EXPRESS",
+            substitutions={
+                "CasesTableName": self.cases_table.name,
+                "SupportEmail": support_email,
+                "EscalationEmail": escalation_email,
+                "CaseOpenedTemplateName": email.template_names["case-opened"],
+                "CaseEscalatedTemplateName": email.template_names["case-escalated"],
+                **email_settings,
+            },
+            statements=[
+                statement("RecordCase", ["dynamodb:UpdateItem"], [self.cases_table.arn]),
+                table_key,
+                email.send_statement(["case-opened", "case-escalated"]),
+            ],
+        )
+        self.resolve_workflow = Workflow(
+            self,
+            "resolve-workflow",
+            platform=platform,
+            service="customerservice",
+            purpose="resolve-case",
+            asl="resolve-case",
+            workflow_type="EXPRESS",
+            substitutions={"CasesTableName": self.cases_table.name},
+            statements=[
+                statement("ReadAndCloseCase", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [self.cases_table.arn]),
+                table_key,
+                # Task tokens are scoped to the state machine that issued them.
+                # https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
+                statement("ResumeCaseWorkflow", ["states:SendTaskSuccess"], [self.case_workflow.state_machine.arn]),
+            ],
+        )
+        self.case_rule = EventRule(
+            self,
+            "on-negative-review",
+            platform=platform,
+            service="customerservice",
+            purpose="on-negative-review",
+            description="Open a customer-service case for every sufficiently negative review",
+            bus_name=bus.name,
+            pattern=negative_case_pattern(negative_case_threshold),
+            target_kind="states",
+            target_arn=self.case_workflow.state_machine.arn,
+        )
+        self.desk_rule = EventRule(
+            self,
+            "on-case-event",
+            platform=platform,
+            service="customerservice",
+            purpose="on-case-event",
+            description="Record opened and escalated cases and notify the team",
+            bus_name=bus.name,
+            pattern=CASE_EVENTS,
+            target_kind="states",
+            target_arn=self.desk_workflow.state_machine.arn,
+        )
+
+        self.user_pool = CognitoUserPool(
+            self,
+            "agents",
+            name=platform.name("customerservice", "agents"),
+            admin_create_user_config=CognitoUserPoolAdminCreateUserConfig(allow_admin_create_user_only=True),
+            username_attributes=["email"],
+            auto_verified_attributes=["email"],
+            mfa_configuration="OPTIONAL",
+            software_token_mfa_configuration=CognitoUserPoolSoftwareTokenMfaConfiguration(enabled=True),
+            password_policy=CognitoUserPoolPasswordPolicy(
+                minimum_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_numbers=True,
+                require_symbols=True,
+                temporary_password_validity_days=3,
+            ),
+            account_recovery_setting=CognitoUserPoolAccountRecoverySetting(
+                recovery_mechanism=[
+                    CognitoUserPoolAccountRecoverySettingRecoveryMechanism(name="verified_email", priority=1)
+                ]
+            ),
+            deletion_protection="ACTIVE",
+        )
+        self.user_pool_client = CognitoUserPoolClient(
+            self,
+            "console",
+            name=platform.name("customerservice", "console"),
+            user_pool_id=self.user_pool.id,
+            generate_secret=False,
+            # The console is a static page: it signs in with SRP or a password over TLS, never with a secret.
+            explicit_auth_flows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            prevent_user_existence_errors="ENABLED",
+            enable_token_revocation=True,
+            id_token_validity=60,
+            access_token_validity=60,
+            refresh_token_validity=12,
+            token_validity_units=[
+                CognitoUserPoolClientTokenValidityUnits(id_token="minutes", access_token="minutes", refresh_token="hours")
+            ],
+        )
