@@ -144,7 +144,7 @@ class Audit(Construct):
     ):
         super().__init__(scope, id)
         if not isinstance(bus, CloudwatchEventBus):
-            raise ValueError(f"Audit {id}: bus must be a CloudwatchEventBus, got {type(bus).__name__}")
+            raise TypeError(f"Audit {id}: bus must be a CloudwatchEventBus, got {type(bus).__name__}")
         if isinstance(sources, str) or not sources:
             raise ValueError(f"Audit {id}: sources must be a non-empty list of event sources, got {sources!r}")
         for source in sources:
@@ -153,7 +153,9 @@ class Audit(Construct):
                     f"Audit {id}: sources: {source!r} is not an event source (letters, digits, '.', '_', '-')"
                 )
         if not _whole(archive_after_days) or not 1 <= archive_after_days <= 3650:
-            raise ValueError(f"Audit {id}: archive_after_days {archive_after_days!r} must be a whole number from 1 to 3650")
+            raise ValueError(
+                f"Audit {id}: archive_after_days {archive_after_days!r} must be a whole number from 1 to 3650"
+            )
         if not _whole(expire_after_days) or not archive_after_days < expire_after_days <= 36500:
             raise ValueError(
                 f"Audit {id}: expire_after_days {expire_after_days!r} must be a whole number greater than "
@@ -170,11 +172,15 @@ class Audit(Construct):
             name=f"{name}-{suffix}",
             kms_key_arn=platform.key_arn,
             lifecycle=[
-                _lifecycle_rule("events", EVENTS_PREFIX, archive_after_days, expire_after_days),
-                _lifecycle_rule("errors", ERRORS_PREFIX, archive_after_days, expire_after_days),
-                _lifecycle_rule("query-results", QUERY_RESULTS_PREFIX, None, QUERY_RESULTS_EXPIRE_DAYS),
+                _retention_rule("trail", archive_after_days, expire_after_days),
+                # Query results are scratch: they go long before the trail they were computed from.
+                S3BucketLifecycleConfigurationRule(
+                    id="query-results",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix=QUERY_RESULTS_PREFIX)],
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=QUERY_RESULTS_EXPIRE_DAYS)],
+                ),
             ],
-            statements=lambda arn: [],
         )
         self.log_bucket = _secure_bucket(
             self,
@@ -183,7 +189,7 @@ class Audit(Construct):
             # S3 delivers server access logs only to a bucket with SSE-S3 default encryption.
             # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
             kms_key_arn=None,
-            lifecycle=[_lifecycle_rule("access-logs", "", archive_after_days, expire_after_days)],
+            lifecycle=[_retention_rule("access-logs", archive_after_days, expire_after_days)],
             statements=lambda arn: [
                 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
                 {
@@ -413,22 +419,21 @@ def _processor(
     )
 
 
-def _lifecycle_rule(
-    rule_id: str, prefix: str, archive_after_days: int | None, expire_after_days: int
+def _retention_rule(
+    rule_id: str, archive_after_days: int, expire_after_days: int
 ) -> S3BucketLifecycleConfigurationRule:
-    """Objects under ``prefix``: to Glacier Instant Retrieval (which Athena still reads), then gone."""
+    """Every object of the bucket: to Glacier Instant Retrieval (which Athena still reads), then gone;
+    old versions and abandoned multipart uploads cleaned up."""
     return S3BucketLifecycleConfigurationRule(
         id=rule_id,
         status="Enabled",
-        filter=[S3BucketLifecycleConfigurationRuleFilter(prefix=prefix)],
-        transition=(
-            []
-            if archive_after_days is None
-            else [S3BucketLifecycleConfigurationRuleTransition(days=archive_after_days, storage_class="GLACIER_IR")]
-        ),
+        filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+        transition=[S3BucketLifecycleConfigurationRuleTransition(days=archive_after_days, storage_class="GLACIER_IR")],
         expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_after_days)],
         noncurrent_version_expiration=[
-            S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=NONCURRENT_VERSIONS_EXPIRE_DAYS)
+            S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                noncurrent_days=NONCURRENT_VERSIONS_EXPIRE_DAYS
+            )
         ],
         abort_incomplete_multipart_upload=[
             S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
@@ -445,7 +450,7 @@ def _secure_bucket(
     name: str,
     kms_key_arn: str | None,
     lifecycle: Sequence[S3BucketLifecycleConfigurationRule],
-    statements: Callable[[str], Sequence[Mapping[str, Any]]],
+    statements: Callable[[str], Sequence[Mapping[str, Any]]] = lambda bucket_arn: [],
 ) -> S3Bucket:
     """A versioned bucket with default encryption (SSE-KMS with a bucket key, or SSE-S3 when
     ``kms_key_arn`` is None), no public access, no ACLs, TLS only, and ``lifecycle``.

@@ -103,7 +103,7 @@ def placeholders(document: Any) -> set[str]:
 def load_asl(workflow: str, values: Mapping[str, Any]) -> str:
     """The definition of ``asl/<workflow>.asl.json`` with its placeholders filled, as JSON text."""
     path = ASL_DIR / f"{workflow}.asl.json"
-    return json.dumps(substitute(load_json(path), values, source=f"asl/{path.name}"), indent=2, sort_keys=True)
+    return json.dumps(substitute(load_json(path), values, source=f"asl/{path.name}"), indent=2)
 
 
 def statement(sid: str, actions: Sequence[str], resources: Sequence[str], **extra: Any) -> dict[str, Any]:

@@ -23,7 +23,10 @@ from cdktf_cdktf_provider_aws.cognito_user_pool import (
     CognitoUserPoolPasswordPolicy,
     CognitoUserPoolSoftwareTokenMfaConfiguration,
 )
-from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient, CognitoUserPoolClientTokenValidityUnits
+from cdktf_cdktf_provider_aws.cognito_user_pool_client import (
+    CognitoUserPoolClient,
+    CognitoUserPoolClientTokenValidityUnits,
+)
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
     DynamodbTableAttribute,
@@ -247,6 +250,8 @@ class CustomerService(Construct):
             access_token_validity=60,
             refresh_token_validity=12,
             token_validity_units=[
-                CognitoUserPoolClientTokenValidityUnits(id_token="minutes", access_token="minutes", refresh_token="hours")
+                CognitoUserPoolClientTokenValidityUnits(
+                    id_token="minutes", access_token="minutes", refresh_token="hours"
+                )
             ],
         )

@@ -37,7 +37,9 @@ class Email(Construct):
       ``template_names`` (by stem), ``send_statement(stems)``.
     """
 
-    def __init__(self, scope: Construct, id: str, *, platform: Platform, sender_email: str, manage_sender_identity: bool = True):
+    def __init__(
+        self, scope: Construct, id: str, *, platform: Platform, sender_email: str, manage_sender_identity: bool = True
+    ):
         super().__init__(scope, id)
         self.platform = platform
         self.sender_email = sender_email
@@ -65,7 +67,12 @@ class Email(Construct):
         for stem, template in email_templates().items():
             name = platform.name("email", stem)
             self.templates[stem] = SesTemplate(
-                self, f"template-{stem}", name=name, subject=template["subject"], html=template["html"], text=template["text"]
+                self,
+                f"template-{stem}",
+                name=name,
+                subject=template["subject"],
+                html=template["html"],
+                text=template["text"],
             )
             self.template_names[stem] = name
 

@@ -137,4 +137,3 @@ class EventRule(Construct):
                 maximum_retry_attempts=retry_attempts, maximum_event_age_in_seconds=max_event_age_seconds
             ),
         )
-

@@ -63,7 +63,13 @@ class Security(Construct):
                         "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
                         "Effect": "Allow",
                         "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                        "Action": [
+                            "kms:Encrypt*",
+                            "kms:Decrypt*",
+                            "kms:ReEncrypt*",
+                            "kms:GenerateDataKey*",
+                            "kms:Describe*",
+                        ],
                         "Resource": "*",
                         "Condition": {
                             "ArnLike": {

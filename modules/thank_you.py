@@ -93,7 +93,11 @@ class ThankYou(Construct):
                 "ThankYouTemplateName": email.template_names["thank-you"],
             },
             statements=[
-                statement("ClaimAndReleaseIdempotencyKeys", ["dynamodb:DeleteItem", "dynamodb:PutItem"], [self.idempotency_table.arn]),
+                statement(
+                    "ClaimAndReleaseIdempotencyKeys",
+                    ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+                    [self.idempotency_table.arn],
+                ),
                 table_key_statement(platform.key_arn, platform.region),
                 email.send_statement(["thank-you"]),
                 statement("PublishEvents", ["events:PutEvents"], [bus.arn]),

@@ -37,7 +37,12 @@ LOG_DELIVERY_ACTIONS = (
     "logs:UpdateLogDelivery",
 )
 # https://docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html
-TRACING_ACTIONS = ("xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments")
+TRACING_ACTIONS = (
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+)
 
 
 class Workflow(Construct):

@@ -1,0 +1,257 @@
+"""Operations service: CloudWatch alarms on everything that can fail quietly, to one encrypted SNS
+topic with an email subscription.
+
+Every workflow already logs (level ALL) and traces (X-Ray) through :class:`~modules.workflow.Workflow`;
+this construct watches them: dead-letter queues, failed and timed-out executions, failed rule
+invocations, API 5xx errors and audit delivery to S3.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct, IConstruct
+
+from modules.common import policy_document
+from modules.config import _EMAIL
+from modules.rule import EventRule
+from modules.security import Platform
+from modules.workflow import Workflow
+
+PERIOD_SECONDS = 300
+# Audit buffers for up to 5 minutes and retries partitioning for 5 more: older than this is stuck.
+MAX_DELIVERY_AGE_SECONDS = 900
+
+
+class Operations(Construct):
+    """Alarms for every workflow, rule and dead-letter queue passed in, the API and the audit stream.
+
+    Inputs:
+      platform: shared account, region, naming and key.
+      alarm_email: who is told when an alarm fires and when it is OK again.
+      api_name, api_stage: the REST API and stage whose 5XXError is watched.
+      delivery_stream_name: the audit Firehose stream whose delivery to S3 is watched.
+      workflows: every Workflow of the stack: ExecutionsFailed >= 1 and ExecutionsTimedOut >= 1.
+      rules: every EventRule of the stack: FailedInvocations >= 1 and dead-letter queue depth >= 1.
+    Defaults: 5-minute periods, one datapoint to alarm, missing data is "not breaching" (no traffic
+      is no failure); alarm and OK actions to the topic; topic encrypted with the platform key,
+      publishable only by this account's CloudWatch alarms and only over TLS.
+    Exposes: ``topic``, ``subscription``, ``alarms`` (by key: ``"<construct path>:<what>"``, such as
+      ``"audit/rule:dead-letters"``, ``"api:5xx"``, ``"audit-delivery:failed"``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        platform: Platform,
+        alarm_email: str,
+        api_name: str,
+        api_stage: str,
+        delivery_stream_name: str,
+        workflows: Sequence[Workflow],
+        rules: Sequence[EventRule],
+    ):
+        super().__init__(scope, id)
+        if not isinstance(alarm_email, str) or not _EMAIL.match(alarm_email):
+            raise ValueError(
+                f"Operations {id}: alarm_email {alarm_email!r} is not an email address such as 'team@example.com'"
+            )
+        for setting, value in (
+            ("api_name", api_name),
+            ("api_stage", api_stage),
+            ("delivery_stream_name", delivery_stream_name),
+        ):
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"Operations {id}: {setting} {value!r} must be a non-empty name")
+        _check_members(id, "workflows", workflows, Workflow)
+        _check_members(id, "rules", rules, EventRule)
+        self._platform = platform
+
+        self.topic = SnsTopic(
+            self,
+            "topic",
+            name=platform.name("operations", "alarms"),
+            display_name="Review system alarms",
+            kms_master_key_id=platform.key_arn,
+        )
+        SnsTopicPolicy(
+            self,
+            "topic-policy",
+            arn=self.topic.arn,
+            policy=policy_document(
+                [
+                    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+                    {
+                        "Sid": "AlarmsOfThisAccountPublish",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Action": "sns:Publish",
+                        "Resource": self.topic.arn,
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": platform.account_id},
+                            "ArnLike": {
+                                "aws:SourceArn": platform.arn("cloudwatch", f"alarm:{platform.name('operations', '*')}")
+                            },
+                        },
+                    },
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sns:Publish",
+                        "Resource": self.topic.arn,
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                ]
+            ),
+        )
+        # Email subscriptions stay "pending confirmation" until the recipient clicks the link.
+        self.subscription = SnsTopicSubscription(
+            self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=alarm_email
+        )
+
+        self.alarms: dict[str, CloudwatchMetricAlarm] = {}
+        for rule in rules:
+            where = _path(rule)
+            self._alarm(
+                f"{where}:dead-letters",
+                namespace="AWS/SQS",
+                metric="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": rule.dead_letter_queue.name},
+                statistic="Maximum",
+                description=(
+                    f"Events of rule {where} could not be delivered after every retry and wait in its dead-letter "
+                    "queue (kept 14 days). Read one message's ERROR_CODE/ERROR_MESSAGE attributes, fix the target "
+                    "or its role, then send the events again and purge the queue."
+                ),
+            )
+            self._alarm(
+                f"{where}:failed-invocations",
+                namespace="AWS/Events",
+                metric="FailedInvocations",
+                dimensions={"RuleName": rule.rule.name, "EventBusName": rule.rule.event_bus_name},
+                description=(
+                    f"Rule {where} failed to invoke its target. Check the target exists and the rule's role may "
+                    "call it; failed events go to the rule's dead-letter queue."
+                ),
+            )
+        for workflow in workflows:
+            where = _path(workflow)
+            arn = workflow.state_machine.arn
+            self._alarm(
+                f"{where}:executions-failed",
+                namespace="AWS/States",
+                metric="ExecutionsFailed",
+                dimensions={"StateMachineArn": arn},
+                description=(
+                    f"An execution of workflow {where} failed. Open the failed execution in the Step Functions "
+                    "console (or its log group) to find the failing state and its error, fix it, and redrive or "
+                    "start the execution again."
+                ),
+            )
+            self._alarm(
+                f"{where}:executions-timed-out",
+                namespace="AWS/States",
+                metric="ExecutionsTimedOut",
+                dimensions={"StateMachineArn": arn},
+                description=(
+                    f"An execution of workflow {where} timed out. Find the state that waited too long in the "
+                    "execution history (a task token never returned, a slow service) and restart the execution."
+                ),
+            )
+        self._alarm(
+            "api:5xx",
+            namespace="AWS/ApiGateway",
+            metric="5XXError",
+            dimensions={"ApiName": api_name, "Stage": api_stage},
+            description=(
+                "The review API answered with a server error. Read the stage's execution logs for the failing "
+                "integration (its role, the target service's throttling or an invalid mapping template)."
+            ),
+        )
+        self._alarm(
+            "audit-delivery:failed",
+            namespace="AWS/Firehose",
+            metric="DeliveryToS3.Success",
+            dimensions={"DeliveryStreamName": delivery_stream_name},
+            statistic="Minimum",
+            comparison="LessThanThreshold",
+            description=(
+                "The audit stream failed to write to S3 (it retries for 24 hours, then records go to errors/). "
+                "Read the stream's DestinationDelivery log: usually the role's S3 or KMS permissions."
+            ),
+        )
+        self._alarm(
+            "audit-delivery:stale",
+            namespace="AWS/Firehose",
+            metric="DeliveryToS3.DataFreshness",
+            dimensions={"DeliveryStreamName": delivery_stream_name},
+            statistic="Maximum",
+            comparison="GreaterThanThreshold",
+            threshold=MAX_DELIVERY_AGE_SECONDS,
+            description=(
+                f"Audit records have waited more than {MAX_DELIVERY_AGE_SECONDS} seconds for delivery to S3. "
+                "Read the stream's DestinationDelivery log and check the bucket and key still accept its role."
+            ),
+        )
+
+    def _alarm(
+        self,
+        key: str,
+        *,
+        namespace: str,
+        metric: str,
+        dimensions: Mapping[str, str],
+        description: str,
+        statistic: str = "Sum",
+        comparison: str = "GreaterThanOrEqualToThreshold",
+        threshold: float = 1,
+    ) -> None:
+        slug = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
+        self.alarms[key] = CloudwatchMetricAlarm(
+            self,
+            slug,
+            alarm_name=self._platform.name("operations", slug),
+            alarm_description=description,
+            namespace=namespace,
+            metric_name=metric,
+            dimensions=dict(dimensions),
+            statistic=statistic,
+            period=PERIOD_SECONDS,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            threshold=threshold,
+            comparison_operator=comparison,
+            # These metrics are published only when something happens: silence means nothing failed.
+            treat_missing_data="notBreaching",
+            actions_enabled=True,
+            alarm_actions=[self.topic.arn],
+            ok_actions=[self.topic.arn],
+        )
+
+
+def _check_members(id: str, setting: str, members: Any, kind: type) -> None:
+    if isinstance(members, str) or not isinstance(members, Sequence):
+        raise TypeError(f"Operations {id}: {setting} must be a list of {kind.__name__}, got {type(members).__name__}")
+    seen: set[str] = set()
+    for member in members:
+        if not isinstance(member, kind):
+            raise TypeError(f"Operations {id}: {setting}: {member!r} is not a {kind.__name__}")
+        if member.node.path in seen:
+            raise ValueError(f"Operations {id}: {setting} lists {member.node.path} twice")
+        seen.add(member.node.path)
+
+
+def _path(construct: IConstruct) -> str:
+    """The construct's path inside its stack, such as ``audit/rule``: readable and unique."""
+    stack_path = TerraformStack.of(construct).node.path
+    return construct.node.path.removeprefix(f"{stack_path}/")

@@ -1,0 +1,751 @@
+"""Delivery bootstrap: the S3 bucket that holds every environment's Terraform state, and the GitHub OIDC
+roles the workflows in ``.github/workflows/`` assume to plan and apply.
+
+A stack of its own (``reviews-state``) with a local backend, applied once by hand before the environment
+stacks can use their S3 backend (see ``delivery/README.md``). Settings come from :func:`parse_delivery`;
+every one has a default, so a newcomer synthesizes with none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from cdktf import LocalBackend, TerraformOutput, TerraformResourceLifecycle, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import DataAwsIamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
+    S3BucketVersioningA,
+    S3BucketVersioningVersioningConfiguration,
+)
+from constructs import Construct
+
+from modules.common import policy_document, statement
+from modules.config import ConfigError
+
+# Physical names of this stack's own resources: f"{DELIVERY_PREFIX}-{service}-{purpose}". Environments may
+# not be called "delivery" (or "state", the stack's own name), so the apply role's f"reviews-{env}-*"
+# scope can never cover them.
+DELIVERY_PREFIX = "reviews-delivery"
+RESERVED_ENVIRONMENTS = ("delivery", "state")
+MAIN_BRANCH = "main"
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+# configure-aws-credentials asks GitHub for a token with this audience.
+# https://github.com/aws-actions/configure-aws-credentials#oidc
+GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
+
+# Services of the environment stacks whose ARNs carry the resource's name, so the apply role's writes
+# are limited to names starting f"reviews-{env}-" (log groups /aws/vendedlogs/states/reviews-dev-...
+# and event rules rule/<bus>/reviews-dev-... included, hence the leading wildcard).
+# https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+NAMED_SERVICES = (
+    "athena",
+    "cloudwatch",
+    "dynamodb",
+    "events",
+    "firehose",
+    "glue",
+    "logs",
+    "schemas",
+    "sns",
+    "sqs",
+    "states",
+)
+# Services whose ARNs carry a generated id (REST APIs, user pools) or an address (SES identities), so no
+# name pattern can scope them; they are limited to the deployment regions instead.
+IDENTIFIED_SERVICES = ("apigateway", "cognito-idp", "ses")
+# Managing the environments' KMS keys: everything except using a key to read data, which goes through
+# the services below only (kms:ViaService). https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html
+KMS_MANAGEMENT_ACTIONS = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateKey",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+KMS_USE_ACTIONS = ("kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*")
+# Deployment vended logs take only "*". https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DeleteResourcePolicy",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+)
+# The services the environment stacks' roles are made for; the apply role may pass roles to these only.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+PASS_ROLE_SERVICES = (
+    "apigateway.amazonaws.com",
+    "events.amazonaws.com",
+    "firehose.amazonaws.com",
+    "states.amazonaws.com",
+)
+ROLE_ACTIONS = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePolicy",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListRolePolicies",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+)
+ATTACH_ACTIONS = ("iam:AttachRolePolicy", "iam:DetachRolePolicy")
+# Terraform's S3 backend: state objects are read and written whole; with use_lockfile the lock is an
+# object beside the state, "<key>.tflock", created and deleted by every plan and apply.
+# https://developer.hashicorp.com/terraform/language/backend/s3#permissions-required
+STATE_OBJECTS = "*.tfstate"
+LOCK_OBJECTS = "*.tfstate.tflock"
+STATE_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ENVIRONMENT = re.compile(r"^[a-z][a-z0-9]{1,9}$")
+# GitHub: owner 1-39 letters, digits or single hyphens; repository 1-100 letters, digits, ".", "_", "-".
+_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]{1,100}$")
+ACCESS_LOG_SUFFIX = "-access-logs"
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """Settings of the delivery bootstrap.
+
+    github_repository: "owner/name" of the repository whose workflows may assume the roles.
+    state_bucket: name of the state bucket; access logs go to f"{state_bucket}-access-logs".
+    region: where the bucket, its key and the roles' provider live (the environments' state_backend.region).
+    environments: the environment names, each a GitHub environment the apply role trusts.
+    deploy_regions: the regions the environment stacks deploy to; the apply role works there only.
+    create_oidc_provider: False when the account already has the GitHub OIDC provider (one per account).
+    noncurrent_version_days: how long a replaced state version is kept before it expires.
+    access_log_days: how long the state bucket's access logs are kept.
+    """
+
+    github_repository: str = "example-org/reviews"
+    state_bucket: str = "reviews-terraform-state-example"
+    region: str = "eu-west-1"
+    environments: tuple[str, ...] = ("dev", "prod")
+    deploy_regions: tuple[str, ...] = ("eu-west-1",)
+    create_oidc_provider: bool = True
+    noncurrent_version_days: int = 90
+    access_log_days: int = 365
+
+    @property
+    def access_log_bucket(self) -> str:
+        return f"{self.state_bucket}{ACCESS_LOG_SUFFIX}"
+
+    def plan_subjects(self) -> list[str]:
+        """OIDC subjects of the read-only role: pull requests, and main for drift checks and pre-approval plans."""
+        return [
+            f"repo:{self.github_repository}:pull_request",
+            f"repo:{self.github_repository}:ref:refs/heads/{MAIN_BRANCH}",
+        ]
+
+    def apply_subjects(self) -> list[str]:
+        """OIDC subjects of the apply role: a job that names one of the GitHub environments, nothing else.
+
+        A job on main without an environment gets ``ref:refs/heads/main`` and is not trusted, so the
+        environments' protection rules (required reviewers, deployment branch main) cannot be skipped.
+        """
+        return [f"repo:{self.github_repository}:environment:{name}" for name in self.environments]
+
+
+def parse_delivery(raw: Mapping[str, Any], where: str) -> DeliveryConfig:
+    """Validate ``raw`` (the ``delivery`` settings object) into a :class:`DeliveryConfig`.
+
+    Raises :class:`ConfigError` naming ``where``, the setting and what is accepted.
+    """
+
+    def fail(setting: str, problem: str) -> ConfigError:
+        return ConfigError(f"{where}: delivery.{setting}: {problem}")
+
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: delivery: settings must be an object")
+    known = [f.name for f in fields(DeliveryConfig)]
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise fail(unknown[0], f"unknown setting; accepted settings: {sorted(known)}")
+    values = dict(raw)
+    defaults = DeliveryConfig()
+    for setting, value in values.items():
+        expected = type(getattr(defaults, setting))
+        if expected is tuple:
+            if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+                raise fail(setting, f"{value!r} must be a list of strings")
+            values[setting] = tuple(value)
+        elif type(value) is not expected:
+            raise fail(setting, f"{value!r} must be a {expected.__name__}")
+    config = DeliveryConfig(**values)
+
+    if not _REPOSITORY.match(config.github_repository):
+        raise fail("github_repository", f"{config.github_repository!r} must be 'owner/name' as GitHub spells it")
+    if not _REGION.match(config.region):
+        raise fail("region", f"{config.region!r} is not an AWS region name such as 'eu-west-1'")
+    if not config.environments:
+        raise fail("environments", "must name at least one environment")
+    if len(set(config.environments)) != len(config.environments):
+        raise fail("environments", f"{list(config.environments)} names an environment twice")
+    for name in config.environments:
+        if not _ENVIRONMENT.match(name) or name in RESERVED_ENVIRONMENTS:
+            raise fail(
+                "environments",
+                f"{name!r} must be 2-10 lowercase letters or digits, starting with a letter, "
+                f"and not one of {list(RESERVED_ENVIRONMENTS)}",
+            )
+    longest = 63 - len(ACCESS_LOG_SUFFIX)
+    if not _BUCKET.match(config.state_bucket) or len(config.state_bucket) > longest or ".." in config.state_bucket:
+        raise fail(
+            "state_bucket",
+            f"{config.state_bucket!r} must be an S3 bucket name of at most {longest} characters "
+            f"(the access-log bucket adds {ACCESS_LOG_SUFFIX!r})",
+        )
+    for name in config.environments:
+        if config.state_bucket.startswith(f"reviews-{name}-"):
+            raise fail(
+                "state_bucket",
+                f"{config.state_bucket!r} must not start with 'reviews-{name}-': the apply role manages those buckets",
+            )
+    if not config.deploy_regions or not all(_REGION.match(region) for region in config.deploy_regions):
+        raise fail("deploy_regions", f"{list(config.deploy_regions)} must list AWS region names such as 'eu-west-1'")
+    if not 1 <= config.noncurrent_version_days <= 3650:
+        raise fail(
+            "noncurrent_version_days", f"{config.noncurrent_version_days!r} must be a whole number from 1 to 3650"
+        )
+    if not 1 <= config.access_log_days <= 3650:
+        raise fail("access_log_days", f"{config.access_log_days!r} must be a whole number from 1 to 3650")
+    return config
+
+
+def _deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def _secure_bucket(scope: Construct, id: str, *, name: str, encryption: dict[str, Any]) -> S3Bucket:
+    """A versioned bucket with ACLs disabled, public access blocked and default encryption ``encryption``."""
+    bucket = S3Bucket(
+        scope,
+        id,
+        bucket=name,
+        # Losing the bucket loses every environment's state: Terraform refuses to plan its deletion.
+        lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+    )
+    S3BucketVersioningA(
+        scope,
+        f"{id}-versioning",
+        bucket=bucket.id,
+        versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+    )
+    S3BucketOwnershipControls(
+        scope,
+        f"{id}-ownership",
+        bucket=bucket.id,
+        rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+    )
+    S3BucketPublicAccessBlock(
+        scope,
+        f"{id}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+    )
+    S3BucketServerSideEncryptionConfigurationA(
+        scope,
+        f"{id}-encryption",
+        bucket=bucket.id,
+        rule=[
+            S3BucketServerSideEncryptionConfigurationRuleA(
+                apply_server_side_encryption_by_default=(
+                    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(**encryption)
+                ),
+                bucket_key_enabled=encryption["sse_algorithm"] == "aws:kms",
+            )
+        ],
+    )
+    return bucket
+
+
+def _checkov_skip(resource: Any, reasons: Mapping[str, str]) -> None:
+    """Record checkov suppressions on a resource, each with its reason, where checkov reads them in Terraform JSON.
+
+    The resource's ``//`` comment object (cdktf's metadata lives there too) takes a ``checkov`` list of
+    ``"checkov:skip=<id>:<reason>"``; tests/test_state_backend.py proves the suppression is read.
+    """
+    resource.add_override("//.checkov", [f"checkov:skip={check}:{reason}" for check, reason in sorted(reasons.items())])
+
+
+class StateBucket(Construct):
+    """The bucket of every environment's Terraform state, with its own KMS key and access logs.
+
+    Inputs: ``name``, ``account_id``, ``partition``, ``noncurrent_version_days``, ``access_log_days``.
+    Defaults: versioning; SSE-KMS with a customer key rotated yearly (bucket keys on); ACLs disabled; public
+      access blocked; a policy denying anything but TLS; replaced state versions expire after
+      ``noncurrent_version_days`` (the 10 newest kept regardless) and expired delete markers of lock files
+      are removed; Terraform will not destroy it. Server access logs go to ``{name}-access-logs``, itself
+      versioned, TLS-only, public access blocked, writable only by S3 log delivery for this bucket.
+    Exposes: ``bucket``, ``key``, ``alias``, ``access_logs``, ``policy``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        account_id: str,
+        partition: str,
+        noncurrent_version_days: int,
+        access_log_days: int,
+    ):
+        super().__init__(scope, id)
+        if not 1 <= noncurrent_version_days <= 3650:
+            raise ValueError(f"StateBucket: noncurrent_version_days {noncurrent_version_days} must be from 1 to 3650")
+        if not 1 <= access_log_days <= 3650:
+            raise ValueError(f"StateBucket: access_log_days {access_log_days} must be from 1 to 3650")
+        self.key = KmsKey(
+            self,
+            "key",
+            description=f"{DELIVERY_PREFIX}: Terraform state of every environment",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy_document(
+                [
+                    {
+                        # Roles get the key through their IAM policies, which name exactly what they may do.
+                        "Sid": "AccountAdministersKeyThroughIam",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ]
+            ),
+        )
+        self.alias = KmsAlias(self, "alias", name=f"alias/{DELIVERY_PREFIX}-state", target_key_id=self.key.key_id)
+
+        self.access_logs = _secure_bucket(
+            self,
+            "access-logs",
+            name=f"{name}{ACCESS_LOG_SUFFIX}",
+            # S3 server access logging delivers only to buckets encrypted with SSE-S3.
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+            encryption={"sse_algorithm": "AES256"},
+        )
+        _checkov_skip(
+            self.access_logs,
+            {
+                "CKV_AWS_18": "this is the access-log bucket; logging it to itself would log its own log writes",
+                "CKV_AWS_145": "S3 server access log delivery supports only SSE-S3 destination buckets",
+                "CKV_AWS_144": "access logs are kept in one region; the state they describe is versioned",
+                "CKV2_AWS_62": "nothing consumes access-log object events",
+            },
+        )
+        self.bucket = _secure_bucket(
+            self,
+            "bucket",
+            name=name,
+            encryption={"sse_algorithm": "aws:kms", "kms_master_key_id": self.key.arn},
+        )
+        _checkov_skip(
+            self.bucket,
+            {
+                "CKV_AWS_144": "versioning with noncurrent-version retention is the recovery plan for state; "
+                "a replica would need a second key and region for a few small objects",
+                "CKV2_AWS_62": "nothing consumes state object events; the lock file changes on every plan",
+            },
+        )
+        S3BucketLoggingA(
+            self,
+            "logging",
+            bucket=self.bucket.id,
+            target_bucket=self.access_logs.id,
+            target_prefix=f"{name}/",
+        )
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-replaced-state-versions",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=noncurrent_version_days, newer_noncurrent_versions=10
+                        )
+                    ],
+                    # Every lock file is deleted after each run; its delete marker is all that is left.
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(expired_object_delete_marker=True)],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                )
+            ],
+        )
+        S3BucketLifecycleConfiguration(
+            self,
+            "access-logs-lifecycle",
+            bucket=self.access_logs.id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-access-logs",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=access_log_days)],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=1)
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                )
+            ],
+        )
+        self.policy = S3BucketPolicy(
+            self, "policy", bucket=self.bucket.id, policy=policy_document([_deny_insecure_transport(self.bucket.arn)])
+        )
+        S3BucketPolicy(
+            self,
+            "access-logs-policy",
+            bucket=self.access_logs.id,
+            policy=policy_document(
+                [
+                    _deny_insecure_transport(self.access_logs.arn),
+                    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
+                    {
+                        "Sid": "S3LogDeliveryWritesThisBucketsLogs",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "logging.s3.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": f"{self.access_logs.arn}/{name}/*",
+                        "Condition": {
+                            "ArnLike": {"aws:SourceArn": self.bucket.arn},
+                            "StringEquals": {"aws:SourceAccount": account_id},
+                        },
+                    },
+                ]
+            ),
+        )
+
+    def state_statements(self, *, write: bool) -> list[dict[str, Any]]:
+        """What Terraform's S3 backend with ``use_lockfile`` needs: read (and with ``write``, write) state,
+        and always create, read and delete the lock file, with the state key."""
+        state_actions = ["s3:GetObject", "s3:PutObject"] if write else ["s3:GetObject"]
+        return [
+            statement("ListState", ["s3:ListBucket"], [self.bucket.arn]),
+            statement(
+                "ReadState" if not write else "ReadWriteState", state_actions, [f"{self.bucket.arn}/{STATE_OBJECTS}"]
+            ),
+            statement(
+                "HoldStateLock",
+                ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                [f"{self.bucket.arn}/{LOCK_OBJECTS}"],
+            ),
+            statement("UseStateKey", STATE_KEY_ACTIONS, [self.key.arn]),
+        ]
+
+
+def github_trust_policy(provider_arn: str, subjects: Sequence[str]) -> str:
+    """A trust policy for GitHub's OIDC tokens with audience sts.amazonaws.com and exactly ``subjects``.
+
+    StringEquals, never StringLike: a wildcard in ``sub`` would trust other branches or repositories.
+    https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+    """
+    return policy_document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": GITHUB_OIDC_AUDIENCE,
+                        f"{GITHUB_OIDC_HOST}:sub": list(subjects),
+                    }
+                },
+            }
+        ]
+    )
+
+
+class GithubDeployRoles(Construct):
+    """GitHub's OIDC identity provider and the two roles the workflows assume.
+
+    Inputs: ``config``, ``state`` (the :class:`StateBucket`), ``account_id``, ``partition``.
+    Defaults:
+      plan role ``reviews-delivery-github-plan``: trusted by this repository's pull requests and main
+        (drift detection, the plan shown before prod approval); AWS's ReadOnlyAccess for refresh, plus
+        reading state and holding the state lock.
+      apply role ``reviews-delivery-github-apply``: trusted only by jobs that name one of the GitHub
+        environments; writes limited to resources named f"reviews-{env}-*" of the environment stacks'
+        services, roles of those names passed to those services only, KMS management (no data access but
+        through those services), all within ``deploy_regions``; it may never change this stack's roles,
+        the OIDC provider, the state bucket's configuration or the state key.
+      Sessions last at most one hour.
+    Exposes: ``provider_arn``, ``plan_role``, ``apply_role``.
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, config: DeliveryConfig, state: StateBucket, account_id: str, partition: str
+    ):
+        super().__init__(scope, id)
+        if config.create_oidc_provider:
+            self.provider_arn = IamOpenidConnectProvider(
+                self,
+                "github",
+                url=f"https://{GITHUB_OIDC_HOST}",
+                client_id_list=[GITHUB_OIDC_AUDIENCE],
+            ).arn
+        else:
+            self.provider_arn = DataAwsIamOpenidConnectProvider(self, "github", url=f"https://{GITHUB_OIDC_HOST}").arn
+        read_only = f"arn:{partition}:iam::aws:policy/ReadOnlyAccess"
+
+        self.plan_role = IamRole(
+            self,
+            "plan-role",
+            name=f"{DELIVERY_PREFIX}-github-plan",
+            description=f"terraform plan from {config.github_repository}: pull requests and drift checks",
+            assume_role_policy=github_trust_policy(self.provider_arn, config.plan_subjects()),
+            max_session_duration=3600,
+        )
+        IamRolePolicyAttachment(self, "plan-read-only", role=self.plan_role.name, policy_arn=read_only)
+        IamRolePolicy(
+            self,
+            "plan-state",
+            name="terraform-state",
+            role=self.plan_role.id,
+            policy=policy_document(state.state_statements(write=False)),
+        )
+
+        self.apply_role = IamRole(
+            self,
+            "apply-role",
+            name=f"{DELIVERY_PREFIX}-github-apply",
+            description=f"terraform apply from {config.github_repository}: protected environments only",
+            assume_role_policy=github_trust_policy(self.provider_arn, config.apply_subjects()),
+            max_session_duration=3600,
+        )
+        IamRolePolicyAttachment(self, "apply-read-only", role=self.apply_role.name, policy_arn=read_only)
+        IamRolePolicy(
+            self,
+            "apply-state",
+            name="terraform-state",
+            role=self.apply_role.id,
+            policy=policy_document(state.state_statements(write=True)),
+        )
+        IamRolePolicy(
+            self,
+            "apply-deploy",
+            name="deploy-environments",
+            role=self.apply_role.id,
+            policy=policy_document(
+                [
+                    *deploy_statements(config, account_id=account_id, partition=partition),
+                    *protect_delivery_statements(
+                        state_bucket_arn=state.bucket.arn,
+                        state_key_arn=state.key.arn,
+                        delivery_roles_arn=f"arn:{partition}:iam::{account_id}:role/{DELIVERY_PREFIX}-*",
+                        provider_arn=self.provider_arn,
+                    ),
+                ]
+            ),
+        )
+
+
+def deploy_statements(config: DeliveryConfig, *, account_id: str, partition: str) -> list[dict[str, Any]]:
+    """The apply role's Allow statements: what deploying the environment stacks needs, scoped by name."""
+    prefixes = [f"reviews-{name}" for name in config.environments]
+    in_regions = {"StringEquals": {"aws:RequestedRegion": list(config.deploy_regions)}}
+    via_services = [
+        f"{service}.{region}.amazonaws.com"
+        for region in config.deploy_regions
+        for service in (*NAMED_SERVICES, *IDENTIFIED_SERVICES, "s3")
+    ]
+    return [
+        statement(
+            "DeployNamedResources",
+            [f"{service}:*" for service in NAMED_SERVICES],
+            [
+                *(f"arn:{partition}:*:*:{account_id}:*{prefix}-*" for prefix in prefixes),
+                # Glue checks the account's catalog as well as the database or table.
+                f"arn:{partition}:glue:*:{account_id}:catalog",
+            ],
+            Condition=in_regions,
+        ),
+        statement(
+            "DeployEnvironmentBuckets",
+            ["s3:*"],
+            [
+                resource
+                for prefix in prefixes
+                for resource in (f"arn:{partition}:s3:::{prefix}-*", f"arn:{partition}:s3:::{prefix}-*/*")
+            ],
+        ),
+        statement(
+            "DeployIdentifiedResources",
+            [f"{service}:*" for service in IDENTIFIED_SERVICES],
+            ["*"],
+            Condition=in_regions,
+        ),
+        statement("DeliverVendedLogs", LOG_DELIVERY_ACTIONS, ["*"], Condition=in_regions),
+        statement("ManageEnvironmentKeys", KMS_MANAGEMENT_ACTIONS, ["*"], Condition=in_regions),
+        statement(
+            "UseEnvironmentKeysThroughServices",
+            KMS_USE_ACTIONS,
+            ["*"],
+            Condition={"StringEquals": {"kms:ViaService": via_services}},
+        ),
+        statement(
+            "ManageEnvironmentRoles",
+            ROLE_ACTIONS,
+            [f"arn:{partition}:iam::{account_id}:role/{prefix}-*" for prefix in prefixes],
+        ),
+        statement(
+            "AttachOnlyServiceRolePolicies",
+            ATTACH_ACTIONS,
+            [f"arn:{partition}:iam::{account_id}:role/{prefix}-*" for prefix in prefixes],
+            # Without this, a new role could be given AdministratorAccess.
+            Condition={"ArnLike": {"iam:PolicyARN": f"arn:{partition}:iam::aws:policy/service-role/*"}},
+        ),
+        statement(
+            "PassEnvironmentRolesToTheirServices",
+            ["iam:PassRole"],
+            [f"arn:{partition}:iam::{account_id}:role/{prefix}-*" for prefix in prefixes],
+            Condition={"StringEquals": {"iam:PassedToService": list(PASS_ROLE_SERVICES)}},
+        ),
+    ]
+
+
+def protect_delivery_statements(
+    *, state_bucket_arn: str, state_key_arn: str, delivery_roles_arn: str, provider_arn: str
+) -> list[dict[str, Any]]:
+    """Explicit denies, so no later widening of the Allow statements can let a deployment rewrite its own
+    trust, the OIDC provider, or the bucket and key that hold every environment's state."""
+    return [
+        {
+            "Sid": "NeverChangeDeliveryIdentities",
+            "Effect": "Deny",
+            "Action": "iam:*",
+            "Resource": [delivery_roles_arn, provider_arn],
+        },
+        {
+            "Sid": "StateBucketHoldsStateOnly",
+            "Effect": "Deny",
+            "NotAction": ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+            "Resource": [state_bucket_arn, f"{state_bucket_arn}/*"],
+        },
+        {
+            "Sid": "StateKeyEncryptsStateOnly",
+            "Effect": "Deny",
+            "NotAction": list(STATE_KEY_ACTIONS),
+            "Resource": state_key_arn,
+        },
+    ]
+
+
+class StateBackendStack(TerraformStack):
+    """The delivery bootstrap (``reviews-state``): state bucket and GitHub deploy roles, local backend.
+
+    Inputs: a validated :class:`DeliveryConfig` (see :func:`parse_delivery`).
+    Exposes: ``config``, ``state`` (:class:`StateBucket`), ``github`` (:class:`GithubDeployRoles`).
+    Outputs: the bucket, its key and the role ARNs the workflows and backends are configured with.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: DeliveryConfig):
+        super().__init__(scope, id)
+        self.config = config
+        AwsProvider(
+            self,
+            "aws",
+            region=config.region,
+            default_tags=[
+                AwsProviderDefaultTags(tags={"project": "reviews", "environment": "delivery", "managed-by": "cdktf"})
+            ],
+        )
+        # The bucket cannot hold the state of the stack that creates it; delivery/README.md says how to keep this file.
+        LocalBackend(self, path=f"terraform.{id}.tfstate")
+        identity = DataAwsCallerIdentity(self, "account")
+        partition = DataAwsPartition(self, "partition")
+
+        self.state = StateBucket(
+            self,
+            "state",
+            name=config.state_bucket,
+            account_id=identity.account_id,
+            partition=partition.partition,
+            noncurrent_version_days=config.noncurrent_version_days,
+            access_log_days=config.access_log_days,
+        )
+        self.github = GithubDeployRoles(
+            self,
+            "github",
+            config=config,
+            state=self.state,
+            account_id=identity.account_id,
+            partition=partition.partition,
+        )
+
+        TerraformOutput(self, "state_bucket", value=self.state.bucket.bucket)
+        TerraformOutput(self, "state_region", value=config.region)
+        TerraformOutput(self, "state_kms_key_arn", value=self.state.key.arn)
+        TerraformOutput(self, "plan_role_arn", value=self.github.plan_role.arn)
+        TerraformOutput(self, "apply_role_arn", value=self.github.apply_role.arn)

@@ -1,0 +1,279 @@
+"""Where moto 5.2.5 stops short of AWS for this system, make it behave as AWS does.
+
+Each fix is small, names the AWS behaviour it restores, and has a test of its own
+(tests/test_moto_fixes.py):
+
+- aws-sdk service integrations pass the ASL's PascalCase parameter names to boto3 unchanged, so
+  ``sfn:sendTaskSuccess`` with ``TaskToken`` fails. AWS accepts the API's member names in any case:
+  names are matched case-insensitively against the operation's input shape.
+- aws-sdk errors come out as ``<action>.<action>Exception``; AWS names them
+  ``<Service>.<ErrorCode>`` (``Comprehend.ThrottlingException``), which is what Retry and Catch match.
+- Services that moto lacks or answers with canned data (Translate; Comprehend's sentiment) are served
+  by handlers the caller provides: ``(service, action) -> handler(parameters) -> response``. A handler
+  raises :func:`aws_error` to fail the call the way AWS would.
+- A definite JSONPath through an array index (``$.Languages[0].LanguageCode``) yields a one-item list
+  in moto; AWS (Jayway JsonPath) yields the value. Only indefinite paths (wildcards, slices, filters,
+  unions, deep scans) yield lists.
+- SESv2 ``SendEmail`` with ``Content.Template`` raises NotImplementedError in moto. It is rendered with
+  Handlebars (as SES does: values HTML-escaped in the HTML part) from the templates created with
+  CreateTemplate, and recorded in the SES backend's ``sent_messages`` as a :class:`RenderedEmail`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+
+import botocore.session
+import pybars
+from botocore.exceptions import ClientError
+from moto.ses.models import ses_backends
+from moto.sesv2.responses import SESV2Response
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_aws_sdk
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+    StateTaskServiceAwsSdk,
+)
+from moto.stepfunctions.parser.asl.utils import json_path
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+# The service part of aws-sdk error names, as Step Functions spells it.
+# https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+SERVICE_ERROR_PREFIX = {"comprehend": "Comprehend", "translate": "Translate", "sesv2": "SesV2", "sfn": "Sfn"}
+
+
+def aws_error(service: str, operation: str, code: str, message: str, status: int = 400) -> ClientError:
+    """The error a real AWS call raises: raise it from a handler."""
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": str(uuid.uuid4())},
+        },
+        operation,
+    )
+
+
+@dataclass
+class RenderedEmail:
+    """An SESv2 templated email as its recipients would read it."""
+
+    id: str
+    source: str
+    destinations: dict[str, list[str]]
+    template: str
+    template_data: dict[str, Any]
+    subject: str
+    text: str
+    html: str
+
+
+# --- aws-sdk parameter names -------------------------------------------------------------------------
+
+_session = botocore.session.get_session()
+
+
+def _boto_service(service: str) -> str:
+    return {"sfn": "stepfunctions", "states": "stepfunctions"}.get(service, service)
+
+
+def match_input_shape(service: str, action: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Rename ``parameters`` to the operation's member names, matching case-insensitively, recursively."""
+    model = _session.get_service_model(_boto_service(service))
+    operation = model.operation_model(action[0].upper() + action[1:])
+    return _rename(operation.input_shape, parameters)
+
+
+def _rename(shape: Any, value: Any) -> Any:
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, Mapping):
+        members = {name.lower(): (name, member) for name, member in shape.members.items()}
+        renamed = {}
+        for key, item in value.items():
+            name, member = members.get(key.lower(), (key, None))
+            renamed[name] = _rename(member, item)
+        return renamed
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_rename(shape.member, item) for item in value]
+    if shape.type_name == "map" and isinstance(value, Mapping):
+        return {key: _rename(shape.value, item) for key, item in value.items()}
+    return value
+
+
+# --- JSONPath ----------------------------------------------------------------------------------------
+
+# Every moto module that imported extract_json by name, so each sees the fixed one.
+_JSON_PATH_USERS = (
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.component.intrinsic.argument.argument",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.timestamp_operators",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.boolean_equals",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.numeric",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.string_operators",
+    "moto.stepfunctions.parser.asl.eval.states",
+)
+_INDEFINITE = re.compile(r"\.\.|\[\s*\*\s*\]|\[[^\]]*[:,?][^\]]*\]|\.\*")
+_original_extract_json = json_path.extract_json
+
+
+def extract_json(path: str, data: Any) -> Any:
+    """moto's extract_json, except that a definite path yields its single value, as in AWS."""
+    value = _original_extract_json(path, data)
+    if isinstance(value, list) and len(value) == 1 and not _INDEFINITE.search(path):
+        matches = json_path.parse(path).find(data)
+        if len(matches) == 1:
+            return matches[0].value
+    return value
+
+
+# --- SESv2 templates ---------------------------------------------------------------------------------
+
+_compiler = pybars.Compiler()
+# {{name}} but not {{{name}}}, {{#if}}, {{/if}} or {{else}}.
+_PLAIN_MUSTACHE = re.compile(r"(?<!\{)\{\{\s*([A-Za-z_][\w.]*)\s*\}\}(?!\})")
+
+
+def render_template(source: str, data: Mapping[str, Any], *, escape_html: bool) -> str:
+    """Render an SES template. Only the HTML part escapes values; subject and text keep them as written."""
+    if not escape_html:
+        source = _PLAIN_MUSTACHE.sub(r"{{{\1}}}", source)
+    missing = [
+        name
+        for name in _PLAIN_MUSTACHE.findall(source) + re.findall(r"\{\{\{\s*([\w.]+)\s*\}\}\}", source)
+        if _lookup(data, name) is None
+    ]
+    if missing:
+        # SES refuses to send (a RenderingFailure) when a template variable has no value.
+        raise aws_error("sesv2", "SendEmail", "BadRequestException", f"Template data lacks {sorted(set(missing))}")
+    return str(_compiler.compile(source)(dict(data)))
+
+
+def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _send_templated_email(response: SESV2Response) -> str:
+    params = json.loads(response.body)
+    content = params.get("Content", {})
+    if "Template" not in content:
+        return _original_send_email(response)
+    backend = ses_backends[response.current_account][response.region]
+    source = params.get("FromEmailAddress", "")
+    if not backend._is_verified_address(source):
+        from moto.ses.exceptions import MessageRejectedError
+
+        raise MessageRejectedError(f"Email address not verified {source}")
+    template_name = content["Template"]["TemplateName"]
+    template = backend.get_template(template_name)
+    data = json.loads(content["Template"].get("TemplateData", "{}"))
+    message = RenderedEmail(
+        id=str(uuid.uuid4()),
+        source=source,
+        destinations={key: list(value) for key, value in params.get("Destination", {}).items()},
+        template=template_name,
+        template_data=data,
+        subject=render_template(template["subject_part"], data, escape_html=False),
+        text=render_template(template["text_part"], data, escape_html=False),
+        html=render_template(template["html_part"], data, escape_html=True),
+    )
+    backend.sent_messages.append(message)
+    backend.sent_message_count += sum(len(addresses) for addresses in message.destinations.values())
+    return json.dumps({"MessageId": message.id})
+
+
+_original_send_email = SESV2Response.send_email
+
+
+def _send_email(self: SESV2Response) -> str:
+    try:
+        return _send_templated_email(self)
+    except ClientError as error:
+        from moto.core.exceptions import JsonRESTError
+
+        raise JsonRESTError(error.response["Error"]["Code"], error.response["Error"]["Message"]) from error
+
+
+# --- aws-sdk task evaluation -------------------------------------------------------------------------
+
+
+def _error_name(service: str, error: ClientError) -> str:
+    prefix = SERVICE_ERROR_PREFIX.get(service, service[0].upper() + service[1:])
+    code = error.response["Error"]["Code"]
+    return f"{prefix}.{code if code.endswith('Exception') else code + 'Exception'}"
+
+
+class _RecordedWaits:
+    """Stands in for the ``time`` module of moto's retrier: records each retry wait instead of sleeping."""
+
+    def __init__(self, waits: list[float]):
+        self.waits = waits
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@contextmanager
+def installed(
+    handlers: Mapping[tuple[str, str], Handler] | None = None, retry_waits: list[float] | None = None
+) -> Iterator[None]:
+    """Apply every fix for the duration of the block; ``handlers`` serve (service, action) pairs.
+
+    With ``retry_waits``, Retry intervals are appended to that list instead of being slept, so a test
+    can check the backoff without waiting for it.
+    """
+    served = dict(handlers or {})
+
+    def eval_service_task(
+        self: StateTaskServiceAwsSdk,
+        env: Any,
+        resource_runtime_part: Any,
+        normalised_parameters: dict,
+        state_credentials: Any,
+    ) -> None:
+        service, action = self.resource.api_name, self.resource.api_action
+        handler = served.get((service, action))
+        if handler is not None:
+            response = handler(dict(normalised_parameters))
+        else:
+            client = state_task_service_aws_sdk.boto_client_for(
+                service=self._get_boto_service_name(),
+                region=resource_runtime_part.region,
+                state_credentials=state_credentials,
+            )
+            renamed = match_input_shape(service, action, normalised_parameters)
+            response = getattr(client, self._get_boto_service_action())(**renamed) or {}
+        response = dict(response)
+        response.pop("ResponseMetadata", None)
+        env.stack.append(response)
+
+    original_from_error = StateTaskServiceAwsSdk._from_error
+
+    def from_error(self: StateTaskServiceAwsSdk, env: Any, ex: Exception) -> Any:
+        if not isinstance(ex, ClientError):
+            return original_from_error(self, env, ex)
+        return self._get_task_failure_event(
+            env=env, error=_error_name(self.resource.api_name, ex), cause=ex.response["Error"]["Message"]
+        )
+
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.object(StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task))
+        stack.enter_context(mock.patch.object(StateTaskServiceAwsSdk, "_from_error", from_error))
+        stack.enter_context(mock.patch.object(SESV2Response, "send_email", _send_email))
+        for module in _JSON_PATH_USERS:
+            stack.enter_context(mock.patch.object(importlib.import_module(module), "extract_json", extract_json))
+        if retry_waits is not None:
+            stack.enter_context(mock.patch.object(retrier_decl, "time", _RecordedWaits(retry_waits)))
+        yield

@@ -1,0 +1,227 @@
+"""Operations: an alarm on everything that can fail quietly, to an encrypted topic with an email
+subscription. Expected alarms are derived from the synthesized stack, so a workflow, rule or
+dead-letter queue added without its alarm fails here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.tf import decoded, only, ref, references, resources
+
+SAMPLE_ACCOUNT = "123456789012"
+
+
+def _alarms(dev: dict[str, Any], metric: str) -> list[dict[str, Any]]:
+    return [alarm for alarm in resources(dev, "aws_cloudwatch_metric_alarm").values() if alarm["metric_name"] == metric]
+
+
+def _watched(dev: dict[str, Any], metric: str, dimension: str) -> list[str]:
+    return sorted(alarm["dimensions"][dimension] for alarm in _alarms(dev, metric))
+
+
+def _topic(dev: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return only(dev, "aws_sns_topic", "operations")
+
+
+def _dev_config() -> Any:
+    from main import CONFIG_FILE
+    from modules.config import load_environments
+
+    return next(env for env in load_environments(CONFIG_FILE) if env.name == "dev")
+
+
+def test_every_dead_letter_queue_of_a_rule_target_has_a_depth_alarm(dev: dict[str, Any]) -> None:
+    queues = [
+        references(target["dead_letter_config"]["arn"])[0][1]
+        for target in resources(dev, "aws_cloudwatch_event_target").values()
+    ]
+    assert queues, "the stack has no rule target with a dead-letter queue"
+    expected = sorted(ref("aws_sqs_queue", queue, "name") for queue in queues)
+    assert _watched(dev, "ApproximateNumberOfMessagesVisible", "QueueName") == expected
+    for alarm in _alarms(dev, "ApproximateNumberOfMessagesVisible"):
+        assert (alarm["namespace"], alarm["comparison_operator"], alarm["threshold"]) == (
+            "AWS/SQS",
+            "GreaterThanOrEqualToThreshold",
+            1,
+        )
+
+
+@pytest.mark.parametrize("metric", ["ExecutionsFailed", "ExecutionsTimedOut"])
+def test_every_state_machine_has_an_alarm_on(dev: dict[str, Any], metric: str) -> None:
+    machines = resources(dev, "aws_sfn_state_machine")
+    assert machines, "the stack has no state machine"
+    expected = sorted(ref("aws_sfn_state_machine", name, "arn") for name in machines)
+    assert _watched(dev, metric, "StateMachineArn") == expected
+    for alarm in _alarms(dev, metric):
+        assert (alarm["namespace"], alarm["statistic"], alarm["threshold"]) == ("AWS/States", "Sum", 1)
+
+
+def test_every_rule_has_a_failed_invocations_alarm_on_its_bus(dev: dict[str, Any]) -> None:
+    rules = resources(dev, "aws_cloudwatch_event_rule")
+    assert rules, "the stack has no rule"
+    expected = sorted(ref("aws_cloudwatch_event_rule", name, "name") for name in rules)
+    assert _watched(dev, "FailedInvocations", "RuleName") == expected
+    for alarm in _alarms(dev, "FailedInvocations"):
+        (rule,) = references(alarm["dimensions"]["RuleName"])
+        assert alarm["dimensions"]["EventBusName"] == ref(rule[0], rule[1], "event_bus_name")
+        assert alarm["namespace"] == "AWS/Events"
+
+
+def test_the_api_has_a_5xx_alarm_on_its_stage(dev: dict[str, Any]) -> None:
+    api = only(dev, "aws_api_gateway_rest_api", "")[0]
+    stage = only(dev, "aws_api_gateway_stage", "")[0]
+    (alarm,) = _alarms(dev, "5XXError")
+    assert alarm["namespace"] == "AWS/ApiGateway"
+    assert alarm["dimensions"] == {
+        "ApiName": ref("aws_api_gateway_rest_api", api, "name"),
+        "Stage": ref("aws_api_gateway_stage", stage, "stage_name"),
+    }
+
+
+def test_the_audit_stream_alarms_on_failed_and_stale_delivery_to_s3(dev: dict[str, Any]) -> None:
+    stream = ref(
+        "aws_kinesis_firehose_delivery_stream", only(dev, "aws_kinesis_firehose_delivery_stream", "audit")[0], "name"
+    )
+    (failed,) = _alarms(dev, "DeliveryToS3.Success")
+    assert (failed["statistic"], failed["comparison_operator"], failed["threshold"]) == (
+        "Minimum",
+        "LessThanThreshold",
+        1,
+    )
+    (stale,) = _alarms(dev, "DeliveryToS3.DataFreshness")
+    assert (stale["statistic"], stale["comparison_operator"]) == ("Maximum", "GreaterThanThreshold")
+    for alarm in (failed, stale):
+        assert alarm["namespace"] == "AWS/Firehose"
+        assert alarm["dimensions"] == {"DeliveryStreamName": stream}
+
+
+def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_recovers(dev: dict[str, Any]) -> None:
+    topic = [ref("aws_sns_topic", _topic(dev)[0], "arn")]
+    for name, alarm in resources(dev, "aws_cloudwatch_metric_alarm").items():
+        assert alarm["alarm_actions"] == topic, name
+        assert alarm["ok_actions"] == topic, name
+        assert alarm.get("actions_enabled", True) is True, name
+
+
+def test_every_alarm_says_what_to_do_and_treats_silence_as_healthy(dev: dict[str, Any]) -> None:
+    for name, alarm in resources(dev, "aws_cloudwatch_metric_alarm").items():
+        assert len(alarm["alarm_description"]) > 40, name
+        assert alarm["treat_missing_data"] == "notBreaching", name
+        assert alarm["alarm_name"].startswith("reviews-dev-operations-"), name
+
+
+def test_the_topic_is_encrypted_with_the_platform_key(dev: dict[str, Any]) -> None:
+    key = ref("aws_kms_key", only(dev, "aws_kms_key", "security")[0], "arn")
+    assert _topic(dev)[1]["kms_master_key_id"] == key
+
+
+def test_the_topic_emails_the_configured_alarm_address(dev: dict[str, Any]) -> None:
+    (subscription,) = resources(dev, "aws_sns_topic_subscription").values()
+    assert subscription["topic_arn"] == ref("aws_sns_topic", _topic(dev)[0], "arn")
+    assert (subscription["protocol"], subscription["endpoint"]) == ("email", _dev_config().alarm_email)
+
+
+def test_only_this_accounts_alarms_may_publish_and_only_over_tls(dev: dict[str, Any]) -> None:
+    topic = ref("aws_sns_topic", _topic(dev)[0], "arn")
+    (policy,) = [p for p in resources(dev, "aws_sns_topic_policy").values() if p["arn"] == topic]
+    allow, deny = decoded(policy, "policy")["Statement"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Action"] == "sns:Publish"
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": "${data.aws_caller_identity.account.account_id}"}
+    assert allow["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":alarm:reviews-dev-operations-*")
+    assert (deny["Effect"], deny["Principal"], deny["Condition"]) == (
+        "Deny",
+        "*",
+        {"Bool": {"aws:SecureTransport": "false"}},
+    )
+
+
+# Input validation: each bad input fails at construction, naming the input. No synthesis needed.
+
+
+@pytest.fixture
+def bare() -> Any:
+    """A fresh stack with a platform, for constructing Operations alone."""
+    from cdktf import TerraformStack, Testing
+
+    from modules.security import Platform
+
+    stack = TerraformStack(Testing.app(), "bare")
+    platform = Platform(
+        account_id=SAMPLE_ACCOUNT,
+        region="eu-west-1",
+        partition="aws",
+        prefix="reviews-test",
+        key_arn=f"arn:aws:kms:eu-west-1:{SAMPLE_ACCOUNT}:key/test",
+        log_retention_days=30,
+    )
+    return stack, platform
+
+
+VALID = {
+    "alarm_email": "alarms@example.com",
+    "api_name": "reviews-test-frontend-api",
+    "api_stage": "v1",
+    "delivery_stream_name": "reviews-test-audit-events",
+    "workflows": [],
+    "rules": [],
+}
+
+
+def _build(bare: Any, **overrides: Any) -> Any:
+    from modules.operations import Operations
+
+    stack, platform = bare
+    return Operations(stack, "operations", platform=platform, **{**VALID, **overrides})
+
+
+def test_valid_operations_construct_without_synthesis(bare: Any) -> None:
+    assert set(_build(bare).alarms) == {"api:5xx", "audit-delivery:failed", "audit-delivery:stale"}
+
+
+def test_operations_alarm_on_each_rule_and_workflow_passed_in(bare: Any) -> None:
+    from modules.rule import EventRule
+
+    stack, platform = bare
+    rule = EventRule(
+        stack,
+        "rule",
+        platform=platform,
+        service="test",
+        purpose="on-something",
+        description="test",
+        bus_name="bus",
+        pattern={"source": ["test"]},
+        target_kind="firehose",
+        target_arn="arn:aws:firehose:eu-west-1:123456789012:deliverystream/test",
+    )
+    alarms = _build(bare, rules=[rule]).alarms
+    assert {"rule:dead-letters", "rule:failed-invocations"} <= set(alarms)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("alarm_email", "alarms"),
+        ("alarm_email", ""),
+        ("api_name", ""),
+        ("api_stage", " "),
+        ("delivery_stream_name", None),
+    ],
+)
+def test_an_invalid_operations_input_is_rejected_by_name(bare: Any, setting: str, value: Any) -> None:
+    with pytest.raises(ValueError, match=setting):
+        _build(bare, **{setting: value})
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("workflows", ["analyse-review"]), ("workflows", "analyse-review"), ("rules", [object()]), ("rules", None)],
+)
+def test_operations_reject_something_other_than_workflows_and_rules_by_name(
+    bare: Any, setting: str, value: Any
+) -> None:
+    with pytest.raises(TypeError, match=setting):
+        _build(bare, **{setting: value})

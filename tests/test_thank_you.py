@@ -1,0 +1,122 @@
+"""Thank-you service: asl/send-thank-you.asl.json executed on moto, and its synthesized wiring."""
+
+from __future__ import annotations
+
+import jsonschema
+
+from modules.common import event_schema
+from offline.moto_fixes import aws_error
+from tests.sfn_harness import BUS, SENDER, aws, event, review
+from tests.tf import decoded, only
+
+TABLE = "idempotency"
+TEMPLATE = "thank-you-template"
+
+
+def analysed(**overrides):
+    data = {
+        **review(**overrides),
+        "languageCode": "en",
+        "translated": False,
+        "sentiment": "POSITIVE",
+        "sentimentScore": {"positive": 0.98, "negative": 0.0, "neutral": 0.02, "mixed": 0.0},
+    }
+    return event("reviews.analysis", "ReviewAnalysed", data)
+
+
+def setup(harness):
+    harness.create_table(TABLE, "idempotencyKey")
+    harness.create_template(TEMPLATE, "thank-you")
+    return harness.state_machine(
+        "send-thank-you",
+        {
+            "EventBusName": BUS,
+            "IdempotencyTableName": TABLE,
+            "IdempotencyTtlSeconds": 3600,
+            "SenderEmail": SENDER,
+            "ConfigurationSetName": "messages",
+            "ThankYouTemplateName": TEMPLATE,
+        },
+    )
+
+
+def test_a_positive_review_gets_one_templated_thank_you_email():
+    with aws() as harness:
+        machine = setup(harness)
+        assert harness.run(machine, analysed())["status"] == "SUCCEEDED"
+        [email] = harness.emails()
+    assert email.destinations == {"ToAddresses": ["ada@example.com"]}
+    assert email.source == SENDER
+    assert email.subject == "Thank you for your review of pizza-margherita"
+    assert "Hello Ada Lovelace," in email.text
+
+
+def test_the_thank_you_sent_event_names_the_email():
+    with aws() as harness:
+        machine = setup(harness)
+        harness.run(machine, analysed())
+        [sent] = harness.published("ThankYouSent")
+        [email] = harness.emails()
+    assert sent["detail"]["data"]["messageId"] == email.id
+    assert sent["detail"]["metadata"] == {"idempotency-key": "review-1"}
+    jsonschema.Draft4Validator(event_schema("thank-you-sent")).validate(sent)
+
+
+def test_a_duplicate_delivery_sends_no_second_email():
+    with aws() as harness:
+        machine = setup(harness)
+        first = harness.run(machine, analysed())
+        second = harness.run(machine, analysed())
+        assert (first["status"], second["status"]) == ("SUCCEEDED", "SUCCEEDED")
+        assert len(harness.emails()) == 1
+        assert len(harness.published("ThankYouSent")) == 1
+
+
+def test_the_idempotency_record_expires_after_the_ttl():
+    with aws() as harness:
+        machine = setup(harness)
+        harness.run(machine, analysed())
+        item = harness.item(TABLE, "idempotencyKey", "review-1")
+    assert item["expiresAt"] == {"N": str(review()["submittedAt"] + 3600)}
+
+
+def test_html_in_a_review_is_escaped_in_the_email():
+    with aws() as harness:
+        machine = setup(harness)
+        harness.run(machine, analysed(text="<script>alert('x')</script> & more"))
+        [email] = harness.emails()
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;" in email.html
+    assert "<script>alert('x')</script> & more" in email.text
+
+
+def test_a_refused_email_releases_the_key_so_a_replay_can_send_it():
+    def refuse(params):
+        raise aws_error("sesv2", "SendEmail", "MessageRejected", "Email address is not verified.")
+
+    waits: list[float] = []
+    with aws({("sesv2", "sendEmail"): refuse}, retry_waits=waits) as harness:
+        machine = setup(harness)
+        execution = harness.run(machine, analysed())
+        assert execution["status"] == "FAILED"
+        assert harness.item(TABLE, "idempotencyKey", "review-1") is None
+        assert harness.published("ThankYouSent") == []
+
+
+def test_the_thank_you_workflow_is_express_and_traced(dev):
+    _, machine = only(dev, "aws_sfn_state_machine", "thank-you")
+    assert machine["type"] == "EXPRESS"
+    assert machine["tracing_configuration"]["enabled"] is True
+
+
+def test_the_idempotency_table_expires_records_and_uses_the_customer_key(dev):
+    _, table = only(dev, "aws_dynamodb_table", "idempotency")
+    assert table["ttl"] == {"attribute_name": "expiresAt", "enabled": True}
+    assert table["server_side_encryption"]["enabled"] is True
+    assert "aws_kms_key" in table["server_side_encryption"]["kms_key_arn"]
+
+
+def test_the_thank_you_rule_listens_to_analysed_reviews(dev):
+    _, rule = only(dev, "aws_cloudwatch_event_rule", "thank-you")
+    pattern = decoded(rule, "event_pattern")
+    assert (pattern["source"], pattern["detail-type"]) == (["reviews.analysis"], ["ReviewAnalysed"])
