@@ -8,6 +8,7 @@ A missing or invalid setting stops here, before anything is written, with a mess
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,9 @@ from pathlib import Path
 from modules.config import ConfigError, load_environments
 
 ROOT = Path(__file__).resolve().parent
-CONFIG_FILE = ROOT / "environments.json"
+# Settings file and output folder; the cdktf CLI sets CDKTF_OUTDIR itself.
+CONFIG_FILE = Path(os.environ.get("REVIEWS_ENVIRONMENTS", ROOT / "environments.json"))
+OUTDIR = Path(os.environ.get("CDKTF_OUTDIR", ROOT / "cdktf.out"))
 
 
 def build(outdir: Path) -> list[str]:
@@ -41,7 +44,7 @@ def summary(outdir: Path, stack: str) -> str:
 
 
 def main() -> int:
-    outdir = ROOT / "cdktf.out"
+    outdir = OUTDIR
     try:
         stacks = build(outdir)
     except ConfigError as error:

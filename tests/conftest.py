@@ -36,3 +36,12 @@ def synthesized(synth_dir: Path) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="session")
 def dev(synthesized: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return synthesized["reviews-dev"]
+
+
+@pytest.fixture(scope="session")
+def dev_config():
+    """The settings the dev stack was synthesized from."""
+    import main
+    from modules.config import load_environments
+
+    return next(e for e in load_environments(main.CONFIG_FILE) if e.name == "dev")

@@ -39,13 +39,6 @@ def _of_bucket(dev: dict[str, Any], kind: str, bucket: str) -> dict[str, Any]:
     return matches[0]
 
 
-def _dev_config() -> Any:
-    from main import CONFIG_FILE
-    from modules.config import load_environments
-
-    return next(env for env in load_environments(CONFIG_FILE) if env.name == "dev")
-
-
 def _sample_event(entry: dict[str, Any], account: str) -> dict[str, Any]:
     return {
         "version": "0",
@@ -158,8 +151,8 @@ def test_the_audit_bucket_is_versioned_kms_encrypted_private_and_tls_only(dev: d
     } in statements
 
 
-def test_the_audit_trail_is_archived_then_expired_as_configured(dev: dict[str, Any]) -> None:
-    config = _dev_config()
+def test_the_audit_trail_is_archived_then_expired_as_configured(dev: dict[str, Any], dev_config: Any) -> None:
+    config = dev_config
     rules = {
         rule["id"]: rule for rule in _of_bucket(dev, "aws_s3_bucket_lifecycle_configuration", _bucket(dev))["rule"]
     }
@@ -261,9 +254,11 @@ def test_the_firehose_role_names_only_the_bucket_the_key_and_its_log_stream(dev:
         assert {*references(resource)} <= allowed and references(resource), resource
 
 
-def test_the_firehose_role_uses_the_key_only_through_s3_for_the_audit_bucket(dev: dict[str, Any]) -> None:
+def test_the_firehose_role_uses_the_key_only_through_s3_for_the_audit_bucket(
+    dev: dict[str, Any], dev_config: Any
+) -> None:
     (kms,) = [s for s in _firehose_policy(dev)["Statement"] if any(a.startswith("kms:") for a in s["Action"])]
-    assert kms["Condition"]["StringEquals"]["kms:ViaService"] == f"s3.{_dev_config().region}.amazonaws.com"
+    assert kms["Condition"]["StringEquals"]["kms:ViaService"] == f"s3.{dev_config.region}.amazonaws.com"
     bucket_arn = ref("aws_s3_bucket", _bucket(dev), "arn")
     assert kms["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] == [bucket_arn, f"{bucket_arn}/*"]
 

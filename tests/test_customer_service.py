@@ -181,11 +181,11 @@ def test_a_case_not_resolved_in_time_escalates_with_a_new_token_and_can_still_be
         assert harness.wait(execution)["status"] == "SUCCEEDED"
 
 
-def test_the_case_workflow_is_standard_so_it_can_wait_for_days(dev):
-    _, machine = only(dev, "aws_sfn_state_machine", "handle-negative-review")
+def test_the_case_workflow_is_standard_so_it_can_wait_for_days(dev, dev_config):
+    _, machine = only(dev, "aws_sfn_state_machine", "case-workflow")
     assert machine["type"] == "STANDARD"
     definition = decoded(machine, "definition")
-    assert definition["States"]["WaitForAgent"]["TimeoutSeconds"] == 48 * 3600
+    assert definition["States"]["WaitForAgent"]["TimeoutSeconds"] == dev_config.case_timeout_seconds
 
 
 def test_the_open_cases_index_never_holds_the_callback_token(dev):

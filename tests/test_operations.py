@@ -25,13 +25,6 @@ def _topic(dev: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return only(dev, "aws_sns_topic", "operations")
 
 
-def _dev_config() -> Any:
-    from main import CONFIG_FILE
-    from modules.config import load_environments
-
-    return next(env for env in load_environments(CONFIG_FILE) if env.name == "dev")
-
-
 def test_every_dead_letter_queue_of_a_rule_target_has_a_depth_alarm(dev: dict[str, Any]) -> None:
     queues = [
         references(target["dead_letter_config"]["arn"])[0][1]
@@ -117,10 +110,10 @@ def test_the_topic_is_encrypted_with_the_platform_key(dev: dict[str, Any]) -> No
     assert _topic(dev)[1]["kms_master_key_id"] == key
 
 
-def test_the_topic_emails_the_configured_alarm_address(dev: dict[str, Any]) -> None:
+def test_the_topic_emails_the_configured_alarm_address(dev: dict[str, Any], dev_config: Any) -> None:
     (subscription,) = resources(dev, "aws_sns_topic_subscription").values()
     assert subscription["topic_arn"] == ref("aws_sns_topic", _topic(dev)[0], "arn")
-    assert (subscription["protocol"], subscription["endpoint"]) == ("email", _dev_config().alarm_email)
+    assert (subscription["protocol"], subscription["endpoint"]) == ("email", dev_config.alarm_email)
 
 
 def test_only_this_accounts_alarms_may_publish_and_only_over_tls(dev: dict[str, Any]) -> None:
@@ -181,11 +174,11 @@ def test_valid_operations_construct_without_synthesis(bare: Any) -> None:
     assert set(_build(bare).alarms) == {"api:5xx", "audit-delivery:failed", "audit-delivery:stale"}
 
 
-def test_operations_alarm_on_each_rule_and_workflow_passed_in(bare: Any) -> None:
+def _rule(bare: Any) -> Any:
     from modules.rule import EventRule
 
     stack, platform = bare
-    rule = EventRule(
+    return EventRule(
         stack,
         "rule",
         platform=platform,
@@ -195,10 +188,19 @@ def test_operations_alarm_on_each_rule_and_workflow_passed_in(bare: Any) -> None
         bus_name="bus",
         pattern={"source": ["test"]},
         target_kind="firehose",
-        target_arn="arn:aws:firehose:eu-west-1:123456789012:deliverystream/test",
+        target_arn=f"arn:aws:firehose:eu-west-1:{SAMPLE_ACCOUNT}:deliverystream/test",
     )
-    alarms = _build(bare, rules=[rule]).alarms
+
+
+def test_operations_alarm_on_each_rule_passed_in(bare: Any) -> None:
+    alarms = _build(bare, rules=[_rule(bare)]).alarms
     assert {"rule:dead-letters", "rule:failed-invocations"} <= set(alarms)
+
+
+def test_a_rule_listed_twice_is_rejected_by_name(bare: Any) -> None:
+    rule = _rule(bare)
+    with pytest.raises(ValueError, match="rules lists bare/rule twice"):
+        _build(bare, rules=[rule, rule])
 
 
 @pytest.mark.parametrize(

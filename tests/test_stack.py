@@ -1,0 +1,241 @@
+"""Project-wide checks over every synthesized stack: snapshots, no Lambda, wiring of every event,
+dead-letter queues and retries, logging and tracing, valid ASL, and IAM that follows the ASL."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.events.models import EventPattern
+
+from modules.common import ASL_DIR, event_catalogue
+from tests.sfn_harness import ACCOUNT, REGION
+from tests.tf import decoded, references, resources
+
+ENVIRONMENT_STACKS = ("reviews-dev", "reviews-prod")
+
+
+def sample_event(entry: dict[str, Any], **data: Any) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": "1",
+        "source": entry["source"],
+        "detail-type": entry["detailType"],
+        "account": ACCOUNT,
+        "time": "2026-11-27T10:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": {"metadata": {"idempotency-key": "k"}, "data": data},
+    }
+
+
+def analysed(sentiment: str, negative: float) -> dict[str, Any]:
+    entry = next(e for e in event_catalogue() if e["detailType"] == "ReviewAnalysed")
+    scores = {"positive": 0.0, "negative": negative, "neutral": 1 - negative, "mixed": 0.0}
+    return sample_event(entry, sentiment=sentiment, sentimentScore=scores)
+
+
+def matching_rules(stack: dict[str, Any], event: dict[str, Any]) -> set[str]:
+    """The physical names of the rules whose synthesized pattern matches ``event``."""
+    matched = set()
+    for rule in resources(stack, "aws_cloudwatch_event_rule").values():
+        # The audit rule scopes to the deploying account, unknown until apply: use the sample's.
+        pattern = rule["event_pattern"].replace("${data.aws_caller_identity.account.account_id}", ACCOUNT)
+        if EventPattern.load(pattern).matches_event(event):
+            matched.add(rule["name"])
+    return matched
+
+
+# --- snapshots and invariants -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", [*ENVIRONMENT_STACKS])
+def test_every_stack_synthesizes_as_its_snapshot(synthesized, snapshot, stack):
+    assert synthesized[stack] == snapshot
+
+
+def test_nothing_anywhere_is_a_lambda_function(synthesized):
+    for name, stack in synthesized.items():
+        kinds = set(stack.get("resource", {})) | set(stack.get("data", {}))
+        assert not [kind for kind in kinds if kind.startswith(("aws_lambda", "data.aws_lambda"))], name
+        assert '"aws_lambda_' not in json.dumps(stack)
+
+
+def test_every_rule_target_has_a_dead_letter_queue_and_a_retry_policy(dev):
+    queues = resources(dev, "aws_sqs_queue")
+    for name, target in resources(dev, "aws_cloudwatch_event_target").items():
+        [(kind, queue, attribute)] = references(target["dead_letter_config"]["arn"])
+        assert (kind, attribute) == ("aws_sqs_queue", "arn"), name
+        assert queues[queue]["kms_master_key_id"], name
+        assert target["retry_policy"]["maximum_retry_attempts"] > 0, name
+
+
+def test_every_state_machine_logs_everything_to_an_encrypted_group_and_traces(dev, dev_config):
+    groups = resources(dev, "aws_cloudwatch_log_group")
+    for name, machine in resources(dev, "aws_sfn_state_machine").items():
+        logging = machine["logging_configuration"]
+        assert (logging["level"], logging["include_execution_data"]) == ("ALL", True), name
+        [(_, group, _)] = references(logging["log_destination"])
+        assert groups[group]["kms_key_id"] and groups[group]["retention_in_days"] == dev_config.log_retention_days, name
+        assert machine["tracing_configuration"]["enabled"] is True, name
+
+
+def test_every_asl_file_defines_exactly_one_state_machine(dev):
+    comments = {json.loads(m["definition"])["Comment"] for m in resources(dev, "aws_sfn_state_machine").values()}
+    files = {json.loads(path.read_text())["Comment"] for path in ASL_DIR.glob("*.asl.json")}
+    assert comments == files
+    assert len(resources(dev, "aws_sfn_state_machine")) == len(files)
+
+
+def test_every_synthesized_definition_passes_statelint(dev, tmp_path):
+    statelint = shutil.which("statelint") or str(Path(__file__).resolve().parent.parent / ".venv/bin/statelint")
+    for name, machine in resources(dev, "aws_sfn_state_machine").items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(machine["definition"])
+        result = subprocess.run([statelint, str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
+
+
+def test_no_definition_uses_jsonata(dev):
+    for machine in resources(dev, "aws_sfn_state_machine").values():
+        assert "{%" not in machine["definition"]
+        assert json.loads(machine["definition"]).get("QueryLanguage", "JSONPath") == "JSONPath"
+
+
+# --- wiring: every event reaches exactly its consumers ------------------------------------------------
+
+
+def test_review_submitted_reaches_analysis_and_audit(dev):
+    entry = next(e for e in event_catalogue() if e["detailType"] == "ReviewSubmitted")
+    names = matching_rules(dev, sample_event(entry))
+    assert names == {"reviews-dev-analysis-on-review-submitted", "reviews-dev-audit-all-events"} or names >= {
+        "reviews-dev-analysis-on-review-submitted"
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentiment", "negative", "consumer"),
+    [
+        ("POSITIVE", 0.01, "reviews-dev-thankyou-on-review-analysed"),
+        ("NEUTRAL", 0.2, "reviews-dev-thankyou-on-review-analysed"),
+        ("MIXED", 0.45, "reviews-dev-thankyou-on-review-analysed"),
+        ("NEGATIVE", 0.49, "reviews-dev-thankyou-on-review-analysed"),
+        ("NEGATIVE", 0.5, "reviews-dev-customerservice-on-negative-review"),
+        ("NEGATIVE", 0.99, "reviews-dev-customerservice-on-negative-review"),
+    ],
+)
+def test_each_analysed_review_goes_to_exactly_one_of_thank_you_and_customer_service(dev, sentiment, negative, consumer):
+    names = matching_rules(dev, analysed(sentiment, negative))
+    services = {"reviews-dev-thankyou-on-review-analysed", "reviews-dev-customerservice-on-negative-review"}
+    assert names & services == {consumer}
+
+
+@pytest.mark.parametrize("detail_type", ["CaseOpened", "CaseEscalated"])
+def test_case_events_reach_the_case_desk(dev, detail_type):
+    entry = next(e for e in event_catalogue() if e["detailType"] == detail_type)
+    assert "reviews-dev-customerservice-on-case-event" in matching_rules(dev, sample_event(entry))
+
+
+@pytest.mark.parametrize("entry", event_catalogue(), ids=lambda e: e["detailType"])
+def test_no_event_starts_a_workflow_it_was_not_meant_for(dev, entry):
+    expected = {
+        "ReviewSubmitted": {"reviews-dev-analysis-on-review-submitted"},
+        "ReviewAnalysed": {"reviews-dev-thankyou-on-review-analysed"},  # POSITIVE sample below
+        "CaseOpened": {"reviews-dev-customerservice-on-case-event"},
+        "CaseEscalated": {"reviews-dev-customerservice-on-case-event"},
+    }.get(entry["detailType"], set())
+    event = analysed("POSITIVE", 0.0) if entry["detailType"] == "ReviewAnalysed" else sample_event(entry)
+    workflow_rules = {name for name in matching_rules(dev, event) if "-audit-" not in name}
+    assert workflow_rules == expected
+
+
+# --- IAM follows the ASL ------------------------------------------------------------------------------
+
+# Step Functions service names whose IAM prefix differs. https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+IAM_PREFIX = {"sesv2": "ses", "sfn": "states"}
+# Callers of a table encrypted with a customer key also need the key, through DynamoDB.
+DYNAMODB_KEY_ACTIONS = {"kms:Decrypt", "kms:GenerateDataKey"}
+PLATFORM_SIDS = {"DeliverExecutionLogs", "SendTraces"}
+
+
+def actions_of(definition: dict[str, Any]) -> set[str]:
+    """The IAM actions the Task states of an ASL definition call."""
+    actions: set[str] = set()
+    for state in definition["States"].values():
+        if state["Type"] != "Task":
+            continue
+        match = re.fullmatch(
+            r"arn:aws:states:::(?:aws-sdk:)?([a-z0-9]+):([A-Za-z]+)(?:\.waitForTaskToken|\.sync)?", state["Resource"]
+        )
+        assert match, state["Resource"]
+        service, api = match.groups()
+        actions.add(f"{IAM_PREFIX.get(service, service)}:{api[0].upper()}{api[1:]}")
+        if service == "dynamodb":
+            actions |= DYNAMODB_KEY_ACTIONS
+    return actions
+
+
+def test_each_workflow_role_allows_exactly_what_its_asl_calls(dev):
+    roles = resources(dev, "aws_iam_role")
+    policies = {
+        references(p["role"])[0][1]: decoded(p, "policy") for p in resources(dev, "aws_iam_role_policy").values()
+    }
+    for name, machine in resources(dev, "aws_sfn_state_machine").items():
+        [(_, role, _)] = references(machine["role_arn"])
+        assert role in roles
+        granted = {
+            action
+            for statement in policies[role]["Statement"]
+            if statement["Sid"] not in PLATFORM_SIDS
+            for action in statement["Action"]
+        }
+        assert granted == actions_of(json.loads(machine["definition"])), name
+
+
+def test_only_apis_without_resource_scoping_are_granted_on_every_resource(dev):
+    unscoped = {"comprehend:DetectDominantLanguage", "comprehend:DetectSentiment", "translate:TranslateText"}
+    for name, policy in resources(dev, "aws_iam_role_policy").items():
+        for statement in decoded(policy, "policy")["Statement"]:
+            if statement["Resource"] in ("*", ["*"]) and statement.get("Sid") not in PLATFORM_SIDS:
+                assert set(statement["Action"]) <= unscoped, f"{name}: {statement['Sid']}"
+
+
+def test_every_role_is_trusted_by_exactly_one_service_from_this_account(dev):
+    for name, role in resources(dev, "aws_iam_role").items():
+        [trust] = decoded(role, "assume_role_policy")["Statement"]
+        if "Federated" in trust["Principal"]:
+            continue  # GitHub OIDC roles live in the bootstrap stack
+        assert isinstance(trust["Principal"]["Service"], str), name
+        assert trust["Condition"]["StringEquals"]["aws:SourceAccount"], name
+
+
+# --- configuration errors -----------------------------------------------------------------------------
+
+
+def run_main(tmp_path: Path, settings: Any) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "environments.json"
+    config.write_text(json.dumps(settings))
+    outdir = tmp_path / "out"
+    root = Path(__file__).resolve().parent.parent
+    env = {"REVIEWS_ENVIRONMENTS": str(config), "CDKTF_OUTDIR": str(outdir), "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [str(root / ".venv/bin/python"), str(root / "main.py")], capture_output=True, text=True, env=env, cwd=root
+    )
+
+
+def test_an_invalid_setting_stops_synth_naming_it_and_writes_nothing(tmp_path):
+    result = run_main(tmp_path, {"environments": {"dev": {"sender_email": "not-an-address"}}})
+    assert result.returncode == 2
+    assert "dev.sender_email" in result.stderr and "not-an-address" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_setting_stops_synth_naming_it(tmp_path):
+    result = run_main(tmp_path, {"environments": {"prod": {"log_retention": 30}}})
+    assert result.returncode == 2
+    assert "prod.log_retention: unknown setting" in result.stderr
