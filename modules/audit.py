@@ -181,6 +181,11 @@ class Audit(Construct):
                     expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=QUERY_RESULTS_EXPIRE_DAYS)],
                 ),
             ],
+            checkov_skips={
+                "CKV_AWS_144": "one region by design; the bus archive keeps events for replay, and a replica "
+                "would need a second region, key and bucket",
+                "CKV2_AWS_62": "nothing consumes object events: Athena finds objects by partition projection",
+            },
         )
         self.log_bucket = _secure_bucket(
             self,
@@ -190,6 +195,12 @@ class Audit(Construct):
             # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
             kms_key_arn=None,
             lifecycle=[_retention_rule("access-logs", archive_after_days, expire_after_days)],
+            checkov_skips={
+                "CKV_AWS_18": "this is the access-log bucket; logging it would log its own log writes",
+                "CKV_AWS_145": "S3 server access log delivery supports only SSE-S3 destination buckets",
+                "CKV_AWS_144": "access logs stay in the region of the bucket they describe",
+                "CKV2_AWS_62": "nothing consumes access-log object events",
+            },
             statements=lambda arn: [
                 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
                 {
@@ -450,12 +461,16 @@ def _secure_bucket(
     name: str,
     kms_key_arn: str | None,
     lifecycle: Sequence[S3BucketLifecycleConfigurationRule],
+    checkov_skips: Mapping[str, str],
     statements: Callable[[str], Sequence[Mapping[str, Any]]] = lambda bucket_arn: [],
 ) -> S3Bucket:
     """A versioned bucket with default encryption (SSE-KMS with a bucket key, or SSE-S3 when
     ``kms_key_arn`` is None), no public access, no ACLs, TLS only, and ``lifecycle``.
-    ``statements(bucket_arn)`` returns the policy statements beyond the TLS-only deny."""
+    ``statements(bucket_arn)`` returns the policy statements beyond the TLS-only deny.
+    ``checkov_skips`` maps each checkov check this bucket does not meet to the reason; checkov reads
+    them from the resource's ``//`` comment object in Terraform JSON."""
     bucket = S3Bucket(scope, id, bucket=name)
+    bucket.add_override("//.checkov", [f"checkov:skip={check}:{why}" for check, why in sorted(checkov_skips.items())])
     versioning = S3BucketVersioningA(
         scope,
         f"{id}-versioning",

@@ -61,7 +61,7 @@ def analyse(comprehend: FakeComprehend, data: dict[str, Any], retry_waits: list[
 
 def test_a_review_in_a_named_supported_language_costs_one_comprehend_call():
     comprehend = FakeComprehend(scores("POSITIVE", positive=0.97, neutral=0.03))
-    execution, events = analyse(comprehend, review(languageCode="en"))
+    execution, _ = analyse(comprehend, review(languageCode="en"))
     assert execution["status"] == "SUCCEEDED"
     assert comprehend.called() == ["detectSentiment"]
     assert comprehend.calls[0][1] == {"Text": "Lovely crust, will order again.", "LanguageCode": "en"}
@@ -82,7 +82,7 @@ def test_the_review_analysed_event_carries_the_review_the_scores_and_the_idempot
 
 def test_a_review_without_a_language_is_detected_first():
     comprehend = FakeComprehend(scores("NEUTRAL", neutral=0.9, positive=0.1), language="fr")
-    execution, events = analyse(comprehend, review(text="C'est une pizza."))
+    execution, _ = analyse(comprehend, review(text="C'est une pizza."))
     assert execution["status"] == "SUCCEEDED"
     assert comprehend.called() == ["detectDominantLanguage", "detectSentiment"]
     assert comprehend.calls[1][1]["LanguageCode"] == "fr"

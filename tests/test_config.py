@@ -45,7 +45,7 @@ def test_the_committed_settings_file_is_valid():
     ],
 )
 def test_a_bad_setting_is_refused_with_its_name(setting, value, message):
-    with pytest.raises(ConfigError, match=None) as error:
+    with pytest.raises(ConfigError) as error:
         parse_environment("dev", {setting: value})
     assert message in str(error.value)
 
@@ -60,7 +60,7 @@ def test_a_valid_s3_backend_is_accepted():
 def test_a_settings_file_that_is_not_json_names_the_file(tmp_path):
     path = tmp_path / "environments.json"
     path.write_text("{not json")
-    with pytest.raises(ConfigError, match="environments.json: not valid JSON"):
+    with pytest.raises(ConfigError, match=r"environments\.json: not valid JSON"):
         load_environments(path)
 
 
