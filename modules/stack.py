@@ -10,6 +10,8 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from modules.analysis import Analysis
+from modules.audit import Audit
+from modules.common import event_catalogue
 from modules.config import EnvironmentConfig
 from modules.customer_service import CustomerService
 from modules.email import Email
@@ -86,6 +88,15 @@ class ReviewsStack(TerraformStack):
             escalation_email=config.escalation_email,
             negative_case_threshold=config.negative_case_threshold,
             case_timeout_seconds=config.case_timeout_seconds,
+        )
+        self.audit = Audit(
+            self,
+            "audit",
+            platform=platform,
+            bus=bus,
+            sources=sorted({entry["source"] for entry in event_catalogue()}),
+            archive_after_days=config.audit_archive_after_days,
+            expire_after_days=config.audit_expire_after_days,
         )
 
         TerraformOutput(self, "event_bus_name", value=bus.name)
