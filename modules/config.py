@@ -80,7 +80,7 @@ class EnvironmentConfig:
     # reaches this value; every other analysed review gets a thank-you email.
     negative_case_threshold: float = 0.5
     case_timeout_seconds: int = 48 * 3600
-    log_retention_days: int = 30
+    log_retention_days: int = 365
     archive_retention_days: int = 30
     idempotency_ttl_hours: int = 72
     audit_archive_after_days: int = 90
