@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The two newcomer commands (see README): each installs what it needs, then runs.
+#   ./tasks.sh demo   synthesize every stack and summarize what was synthesized
+#   ./tasks.sh test   the whole test suite
+# Needs Python 3.11+ and Node.js; everything else is installed here, pinned.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PIPENV_VERSION=2026.10.3
+CHECKOV_VERSION=3.3.30
+export PIPENV_VENV_IN_PROJECT=1 PIPENV_NOSPIN=1 PIPENV_YES=1
+# jsii prints a banner because Node 20 is older than it tests against; the bindings work on it.
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+
+install_python() {
+  if ! python3 -m pipenv --version 2>/dev/null | grep -q "$PIPENV_VERSION"; then
+    python3 -m pip install --quiet --disable-pip-version-check "pipenv==$PIPENV_VERSION"
+  fi
+  # From the committed lock, never re-locking: reproducible and fast.
+  python3 -m pipenv sync --dev
+}
+
+install_test_tools() {
+  # checkov pins an old boto3, so it gets a virtualenv of its own.
+  if ! .checkov-venv/bin/checkov --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
+    rm -rf .checkov-venv
+    python3 -m venv .checkov-venv
+    .checkov-venv/bin/pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  fi
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+case "${1:-}" in
+  demo)
+    install_python
+    python3 -m pipenv run python main.py
+    ;;
+  test)
+    install_python
+    install_test_tools
+    python3 -m pipenv run pytest "${@:2}"
+    ;;
+  *)
+    echo "usage: $0 demo|test [pytest arguments]" >&2
+    exit 2
+    ;;
+esac
