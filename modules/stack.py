@@ -16,8 +16,12 @@ from modules.config import EnvironmentConfig
 from modules.customer_service import CustomerService
 from modules.email import Email
 from modules.event_bus import EventBus
+from modules.frontend_api import FrontendApi
+from modules.operations import Operations
+from modules.rule import EventRule
 from modules.security import Platform, Security
 from modules.thank_you import ThankYou
+from modules.workflow import Workflow
 
 
 class ReviewsStack(TerraformStack):
@@ -98,7 +102,34 @@ class ReviewsStack(TerraformStack):
             archive_after_days=config.audit_archive_after_days,
             expire_after_days=config.audit_expire_after_days,
         )
+        self.frontend = FrontendApi(
+            self,
+            "frontend",
+            platform=platform,
+            bus=bus,
+            resolve_state_machine_arn=self.customer_service.resolve_workflow.state_machine.arn,
+            cases_table_name=self.customer_service.cases_table.name,
+            cases_table_arn=self.customer_service.cases_table.arn,
+            open_cases_index=self.customer_service.open_cases_index,
+            user_pool_arn=self.customer_service.user_pool.arn,
+            allowed_origin=config.allowed_origin,
+            rate_limit=config.api_rate_limit,
+            burst_limit=config.api_burst_limit,
+        )
+        # Last: it watches every workflow and rule the services above created.
+        self.operations = Operations(
+            self,
+            "operations",
+            platform=platform,
+            alarm_email=config.alarm_email,
+            api_name=self.frontend.rest_api.name,
+            api_stage=self.frontend.stage.stage_name,
+            delivery_stream_name=self.audit.delivery_stream.name,
+            workflows=[node for node in self.node.find_all() if isinstance(node, Workflow)],
+            rules=[node for node in self.node.find_all() if isinstance(node, EventRule)],
+        )
 
+        TerraformOutput(self, "api_url", value=self.frontend.url)
         TerraformOutput(self, "event_bus_name", value=bus.name)
         TerraformOutput(self, "agents_user_pool_id", value=self.customer_service.user_pool.id)
         TerraformOutput(self, "agents_client_id", value=self.customer_service.user_pool_client.id)

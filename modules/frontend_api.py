@@ -1,0 +1,521 @@
+"""Front-end API service: the REST API customers submit reviews to and customer-service agents work cases with.
+
+No Lambda and no state machine in the customer's path: API Gateway validates the request against its model and
+calls EventBridge ``PutEvents`` itself. The agents' routes call DynamoDB ``Query`` and Step Functions
+``StartSyncExecution`` the same way, behind a Cognito user pool authorizer.
+
+The API is ``contracts/api/openapi.json`` (OpenAPI 3.0 with the ``x-amazon-apigateway-*`` extensions and
+``${PascalCase}`` placeholders). Its mapping templates are the ``.vtl`` files beside it: every value under an
+integration's ``requestTemplates``/``responseTemplates`` names one, and :func:`api_document` inlines them as string
+values of the parsed document, with the JSON Schema fragments its models ``$ref`` from ``contracts/events/``, the
+CORS header on every response and a preflight ``OPTIONS`` on every path.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from cdktf import Fn, TerraformResourceLifecycle, Token
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
+from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
+    ApiGatewayMethodSettings,
+    ApiGatewayMethodSettingsSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration
+from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
+from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl, Wafv2WebAclDefaultAction, Wafv2WebAclVisibilityConfig
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
+from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
+from constructs import Construct
+
+from modules import common
+from modules.common import load_json, policy_document, statement, substitute, trust_policy
+from modules.security import Platform
+
+STAGE_NAME = "v1"
+EXECUTION_LOG_LEVELS = ("ERROR", "INFO")
+# The source every ReviewSubmitted event carries (contracts/events/catalogue.json); the role may publish no other.
+REVIEW_SOURCE = "reviews.frontend"
+# AWS's policy for the account-level role API Gateway writes execution and access logs with.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+PUSH_TO_CLOUDWATCH_POLICY = "iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+
+# One JSON object per request. Only values that cannot contain a double quote: the user agent, error messages and
+# validation errors can, and would break the line's JSON.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "requestTime": "$context.requestTime",
+    "sourceIp": "$context.identity.sourceIp",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationStatus": "$context.integration.status",
+    "integrationLatency": "$context.integration.latency",
+    "errorType": "$context.error.responseType",
+    "agent": "$context.authorizer.claims.sub",
+    "xrayTraceId": "$context.xrayTraceId",
+}
+
+_ORIGIN = re.compile(
+    r"^(https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?|http://(localhost|127\.0\.0\.1)(:\d{1,5})?)$"
+)
+_INDEX_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_PARSE = re.compile(r'^#parse\("([a-z0-9.-]+\.vtl)"\)[ \t]*$', re.M)
+_TOKEN = "${TfToken["
+
+
+class TemplateError(ValueError):
+    """A mapping template or API document would not reach API Gateway as written."""
+
+
+# --------------------------------------------------------------------------------------------- the API document
+
+
+def _check_terraform_safe(text: str, source: str, *, tokens_allowed: bool) -> None:
+    """cdktf writes string values into Terraform JSON, where ``${`` and ``%{`` start a template expression.
+    Only cdktf's own tokens (``${TfToken[...]}``, the references it resolves) may carry one."""
+    if "%{" in text:
+        raise TemplateError(f"{source}: contains '%{{', which Terraform would read as a template directive")
+    for match in re.finditer(r"\$\{", text):
+        if not (tokens_allowed and text.startswith(_TOKEN, match.start())):
+            raise TemplateError(
+                f"{source}: contains '${{' at {match.start()}, which Terraform would interpolate; "
+                "write VTL references as $name, not ${name}"
+            )
+
+
+def mapping_template(file_name: str) -> str:
+    """The text of ``contracts/api/<file_name>`` as API Gateway gets it.
+
+    API Gateway has no ``#parse``, so a line ``#parse("fragment.vtl")`` is replaced here by that fragment (one
+    level). Raises :class:`TemplateError` for a missing file, a nested ``#parse`` or a ``${``/``%{``.
+    """
+    path = common.API_DIR / file_name
+    if not file_name.endswith(".vtl") or not path.is_file():
+        raise TemplateError(f"contracts/api/{file_name}: no such mapping template (.vtl file)")
+
+    def fragment(match: re.Match[str]) -> str:
+        fragment_path = common.API_DIR / match.group(1)
+        if not fragment_path.is_file():
+            raise TemplateError(f"contracts/api/{file_name}: #parse names no file contracts/api/{match.group(1)}")
+        text = fragment_path.read_text(encoding="utf-8")
+        if _PARSE.search(text):
+            raise TemplateError(f"contracts/api/{match.group(1)}: a #parse'd fragment cannot #parse again")
+        return text.rstrip("\n")
+
+    text = _PARSE.sub(fragment, path.read_text(encoding="utf-8"))
+    _check_terraform_safe(text, f"contracts/api/{file_name}", tokens_allowed=False)
+    return text
+
+
+def _inline_schema_refs(node: Any, source: str) -> Any:
+    """Replace each ``{"$ref": "<file>#<pointer>", ...}`` that points into another contract file by the fragment
+    it names; sibling keywords (a ``description``) are added to it. In-document refs (``#/...``) stay."""
+    if isinstance(node, list):
+        return [_inline_schema_refs(item, source) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if not isinstance(ref, str) or ref.startswith("#"):
+        return {key: _inline_schema_refs(value, source) for key, value in node.items()}
+    file_part, _, pointer = ref.partition("#")
+    path = (common.API_DIR / file_part).resolve()
+    if common.CONTRACTS_DIR.resolve() not in path.parents or not path.is_file():
+        raise TemplateError(f"{source}: $ref {ref!r} names no file under contracts/")
+    target: Any = load_json(path)
+    for part in filter(None, pointer.split("/")):
+        key = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(target, dict) or key not in target:
+            raise TemplateError(f"{source}: $ref {ref!r}: {file_part} has nothing at {pointer!r}")
+        target = target[key]
+    if "$ref" in json.dumps(target):
+        raise TemplateError(f"{source}: $ref {ref!r} has $refs of its own; only self-contained fragments inline")
+    siblings = {key: value for key, value in node.items() if key != "$ref"}
+    return {**copy.deepcopy(target), **siblings}
+
+
+def _inline_templates(document: dict[str, Any]) -> None:
+    for item in document["paths"].values():
+        for operation in item.values():
+            integration = operation["x-amazon-apigateway-integration"]
+            templates = [integration.get("requestTemplates", {})]
+            templates += [
+                response.get("responseTemplates", {}) for response in integration.get("responses", {}).values()
+            ]
+            for by_type in templates:
+                for content_type, file_name in by_type.items():
+                    by_type[content_type] = mapping_template(file_name)
+
+
+def _add_cors(document: dict[str, Any], allowed_origin: str) -> None:
+    """The origin header on every method, integration and gateway response, and a preflight on every path."""
+    origin = f"'{allowed_origin}'"
+    for item in document["paths"].values():
+        for operation in item.values():
+            for response in operation["responses"].values():
+                response.setdefault("headers", {})["Access-Control-Allow-Origin"] = {"schema": {"type": "string"}}
+            for response in operation["x-amazon-apigateway-integration"]["responses"].values():
+                response.setdefault("responseParameters", {})["method.response.header.Access-Control-Allow-Origin"] = (
+                    origin
+                )
+    for response in document["x-amazon-apigateway-gateway-responses"].values():
+        response.setdefault("responseParameters", {})["gatewayresponse.header.Access-Control-Allow-Origin"] = origin
+
+    preflight = load_json(common.API_DIR / "cors-preflight.json")
+    for path, item in document["paths"].items():
+        if "options" in item:
+            raise TemplateError(
+                f"contracts/api/openapi.json: {path} declares OPTIONS; the construct adds the preflight"
+            )
+        methods = ",".join([*sorted(method.upper() for method in item), "OPTIONS"])
+        options = substitute(
+            preflight,
+            {"AllowedOrigin": allowed_origin, "AllowedMethods": methods},
+            source="contracts/api/cors-preflight.json",
+        )
+        path_parameters = {
+            parameter["name"]: parameter
+            for operation in item.values()
+            for parameter in operation.get("parameters", [])
+            if parameter["in"] == "path"
+        }
+        if path_parameters:
+            options["parameters"] = list(path_parameters.values())
+        item["options"] = options
+
+
+def api_document(values: Mapping[str, Any], *, allowed_origin: str) -> dict[str, Any]:
+    """``contracts/api/openapi.json`` ready for API Gateway: placeholders replaced by ``values``, model fragments
+    and mapping templates inlined, CORS for ``allowed_origin`` added. Pure: tests call it without synthesis."""
+    source = "contracts/api/openapi.json"
+    document: dict[str, Any] = substitute(load_json(common.API_DIR / "openapi.json"), values, source=source)
+    document["components"]["schemas"] = _inline_schema_refs(document["components"]["schemas"], source)
+    # The preflights name a template too: add them first.
+    _add_cors(document, allowed_origin)
+    _inline_templates(document)
+    _check_terraform_safe(json.dumps(document), source, tokens_allowed=True)
+    return document
+
+
+# ------------------------------------------------------------------------------------------------- the construct
+
+
+class FrontendApi(Construct):
+    """REST API ``{prefix}-frontend-api``, stage ``v1``.
+
+    Routes (``contracts/api/openapi.json``):
+      POST /reviews (anyone): the body must match ReviewSubmission, then EventBridge PutEvents of one
+        ``ReviewSubmitted`` (source ``reviews.frontend``) on ``bus``; 202 ``{reviewId, idempotencyKey}``.
+      GET /cases (agents): DynamoDB Query of ``open_cases_index`` (queue = "OPEN", newest first).
+      POST /cases/{caseId}/resolution (agents): StartSyncExecution of the resolve-case Express workflow;
+        200, or 404 (CaseNotFound), 409 (CaseAlreadyResolved), 502 (anything else).
+      OPTIONS on each path: a MOCK preflight for ``allowed_origin``.
+
+    Inputs:
+      platform: shared account, region, naming, key and log retention.
+      bus: the event bus reviews are published to (its ``name`` and ``arn``).
+      resolve_state_machine_arn: the resolve-case Express state machine.
+      cases_table_name, cases_table_arn, open_cases_index: the cases table and its open-cases index. The table is
+        taken to be encrypted with the platform key (the project's rule), so the query role may decrypt with it
+        through DynamoDB.
+      user_pool_arn: the agents' Cognito user pool; its ID tokens authorize the agents' routes.
+      allowed_origin: the one browser origin allowed by CORS, ``https://host[:port]`` or ``http://localhost[:port]``.
+      rate_limit, burst_limit: stage-wide throttling, requests per second and burst (burst >= rate).
+      execution_log_level: "ERROR" (default) or "INFO"; request and response bodies are never logged.
+      manage_account_logging_role: True (default) creates the role API Gateway logs with and sets it in the
+        region's API Gateway account settings. That setting is one per account and region: leave True in exactly
+        one stack per account and region, and False in the others (logging then relies on that stack's role).
+    Defaults: REGIONAL endpoint; request validation of bodies and parameters; one IAM role per integration,
+      trusted only by apigateway.amazonaws.com from this account, allowed exactly the action it calls on the one
+      resource (and, for the query, the table key through DynamoDB); JSON access logs to a KMS-encrypted log group, execution logs pre-created encrypted (API Gateway
+      would create them unencrypted and kept forever), both with the platform's retention; X-Ray tracing; metrics;
+      data trace off; caching off; a new deployment whenever the API document changes.
+    Exposes: ``rest_api``, ``deployment``, ``stage``, ``method_settings``, ``access_log_group``,
+      ``execution_log_group``, ``roles`` (by integration: "submit-review", "list-open-cases", "resolve-case"),
+      ``logging_role`` and ``account`` (None when not managed), ``document`` (the OpenAPI document as deployed),
+      ``stage_variables`` (what the mapping templates read from ``$stageVariables``), ``url`` (the invoke URL),
+      ``web_acl`` and ``waf_log_group`` (a WAF web ACL with AWS managed rules and a per-client rate limit).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        platform: Platform,
+        bus: CloudwatchEventBus,
+        resolve_state_machine_arn: str,
+        cases_table_name: str,
+        cases_table_arn: str,
+        open_cases_index: str,
+        user_pool_arn: str,
+        allowed_origin: str,
+        rate_limit: int,
+        burst_limit: int,
+        execution_log_level: Literal["ERROR", "INFO"] = "ERROR",
+        manage_account_logging_role: bool = True,
+    ):
+        super().__init__(scope, id)
+        _validate(
+            resolve_state_machine_arn=resolve_state_machine_arn,
+            cases_table_name=cases_table_name,
+            cases_table_arn=cases_table_arn,
+            open_cases_index=open_cases_index,
+            user_pool_arn=user_pool_arn,
+            allowed_origin=allowed_origin,
+            rate_limit=rate_limit,
+            burst_limit=burst_limit,
+            execution_log_level=execution_log_level,
+            manage_account_logging_role=manage_account_logging_role,
+        )
+        name = platform.name("frontend", "api")
+
+        # What each integration calls, and nothing else.
+        grants: dict[str, list[dict[str, Any]]] = {
+            # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html
+            "submit-review": [
+                statement(
+                    "PublishReviewSubmitted",
+                    ["events:PutEvents"],
+                    [bus.arn],
+                    Condition={"StringEquals": {"events:source": REVIEW_SOURCE}},
+                )
+            ],
+            "list-open-cases": [
+                # A query of an index is authorized on the index's ARN alone.
+                # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+                statement("QueryOpenCases", ["dynamodb:Query"], [f"{cases_table_arn}/index/{open_cases_index}"]),
+                # Reading a table encrypted with a customer key needs the key, through DynamoDB only.
+                # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html
+                statement(
+                    "DecryptCasesThroughDynamoDB",
+                    ["kms:Decrypt"],
+                    [platform.key_arn],
+                    Condition={"StringEquals": {"kms:ViaService": f"dynamodb.{platform.region}.amazonaws.com"}},
+                ),
+            ],
+            "resolve-case": [
+                statement("ResolveCaseSynchronously", ["states:StartSyncExecution"], [resolve_state_machine_arn])
+            ],
+        }
+        self.roles: dict[str, IamRole] = {}
+        for integration, statements in grants.items():
+            role = IamRole(
+                self,
+                f"{integration}-role",
+                name=f"{platform.name('frontend', integration)}-apigw",
+                # No aws:SourceArn: the API's id is known only once the API exists, and the API names these roles.
+                assume_role_policy=trust_policy("apigateway.amazonaws.com", platform.account_id),
+            )
+            IamRolePolicy(
+                self, f"{integration}-policy", name=integration, role=role.id, policy=policy_document(statements)
+            )
+            self.roles[integration] = role
+
+        self.document = api_document(
+            {
+                "ApiName": name,
+                "Partition": platform.partition,
+                "Region": platform.region,
+                "SubmitReviewRoleArn": self.roles["submit-review"].arn,
+                "ListOpenCasesRoleArn": self.roles["list-open-cases"].arn,
+                "ResolveCaseRoleArn": self.roles["resolve-case"].arn,
+                "UserPoolArn": user_pool_arn,
+            },
+            allowed_origin=allowed_origin,
+        )
+        body = json.dumps(self.document, indent=1, sort_keys=True)
+        self.rest_api = ApiGatewayRestApi(
+            self,
+            "api",
+            name=name,
+            description="Reviews in, cases out: service integrations only",
+            body=body,
+            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+        # The hash is taken by Terraform, of the body with every reference resolved: a replaced role changes it too.
+        self.deployment = ApiGatewayDeployment(
+            self,
+            "deployment",
+            rest_api_id=self.rest_api.id,
+            description="Redeployed whenever the API document changes",
+            triggers={"redeployment": Fn.sha1(self.rest_api.body)},
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+
+        self.logging_role: IamRole | None = None
+        self.account: ApiGatewayAccount | None = None
+        if manage_account_logging_role:
+            self.logging_role = IamRole(
+                self,
+                "logging-role",
+                name=f"{name}-cloudwatch",
+                assume_role_policy=trust_policy("apigateway.amazonaws.com", platform.account_id),
+            )
+            push = IamRolePolicyAttachment(
+                self,
+                "logging-policy",
+                role=self.logging_role.name,
+                policy_arn=f"arn:{platform.partition}:{PUSH_TO_CLOUDWATCH_POLICY}",
+            )
+            self.account = ApiGatewayAccount(
+                self, "account", cloudwatch_role_arn=self.logging_role.arn, depends_on=[push]
+            )
+        logging_ready = [self.account] if self.account is not None else []
+
+        self.access_log_group = CloudwatchLogGroup(
+            self,
+            "access-logs",
+            name=f"/aws/apigateway/{name}/access",
+            retention_in_days=platform.log_retention_days,
+            kms_key_id=platform.key_arn,
+        )
+        # API Gateway writes execution logs to this fixed name and creates the group (unencrypted, kept forever)
+        # unless it exists: it is created first, and logging is switched on only after it.
+        self.execution_log_group = CloudwatchLogGroup(
+            self,
+            "execution-logs",
+            name=f"API-Gateway-Execution-Logs_{self.rest_api.id}/{STAGE_NAME}",
+            retention_in_days=platform.log_retention_days,
+            kms_key_id=platform.key_arn,
+        )
+        # The templates read these, so no Terraform reference ever sits inside a template.
+        self.stage_variables = {
+            "eventBusName": bus.name,
+            "casesTableName": cases_table_name,
+            "openCasesIndex": open_cases_index,
+            "resolveStateMachineArn": resolve_state_machine_arn,
+        }
+        self.stage = ApiGatewayStage(
+            self,
+            "stage",
+            rest_api_id=self.rest_api.id,
+            deployment_id=self.deployment.id,
+            stage_name=STAGE_NAME,
+            description="Version 1 of the review system's API",
+            variables=self.stage_variables,
+            xray_tracing_enabled=True,
+            # A cache would serve one agent's case list to another and adds an hourly cost; reviews are POSTs.
+            cache_cluster_enabled=False,
+            access_log_settings=ApiGatewayStageAccessLogSettings(
+                destination_arn=self.access_log_group.arn,
+                format=json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
+            ),
+            depends_on=logging_ready,
+        )
+        self.method_settings = ApiGatewayMethodSettings(
+            self,
+            "method-settings",
+            rest_api_id=self.rest_api.id,
+            stage_name=self.stage.stage_name,
+            method_path="*/*",
+            settings=ApiGatewayMethodSettingsSettings(
+                metrics_enabled=True,
+                logging_level=execution_log_level,
+                # Bodies hold reviewers' names, emails and reviews: never in the logs.
+                data_trace_enabled=False,
+                throttling_rate_limit=rate_limit,
+                throttling_burst_limit=burst_limit,
+                caching_enabled=False,
+            ),
+            depends_on=[self.execution_log_group, *logging_ready],
+        )
+        self.url = self.stage.invoke_url
+        self._protect_with_waf(platform, name)
+
+    def _protect_with_waf(self, platform: Platform, name: str) -> None:
+        """A regional web ACL in front of the stage: AWS's common and known-bad-input rule groups (the
+        latter covers Log4j-style payloads) and a per-client rate limit, with its logs encrypted."""
+        self.web_acl = Wafv2WebAcl(
+            self,
+            "web-acl",
+            name=name,
+            scope="REGIONAL",
+            description="Managed protections and a per-client rate limit for the review API",
+            default_action=Wafv2WebAclDefaultAction(allow={}),
+            visibility_config=Wafv2WebAclVisibilityConfig(
+                cloudwatch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+            ),
+        )
+        # The rules are data (contracts/api/waf-rules.json, in Terraform's block shape) rather than rule_json, so
+        # that plans show each rule and policy scanners such as checkov can read them.
+        self.web_acl.add_override("rule", load_json(common.API_DIR / "waf-rules.json"))
+        Wafv2WebAclAssociation(self, "web-acl-association", resource_arn=self.stage.arn, web_acl_arn=self.web_acl.arn)
+        # WAF delivers only to log groups whose name starts with aws-waf-logs-.
+        self.waf_log_group = CloudwatchLogGroup(
+            self,
+            "waf-logs",
+            name=f"aws-waf-logs-{name}",
+            retention_in_days=platform.log_retention_days,
+            kms_key_id=platform.key_arn,
+        )
+        Wafv2WebAclLoggingConfiguration(
+            self,
+            "web-acl-logging",
+            resource_arn=self.web_acl.arn,
+            log_destination_configs=[self.waf_log_group.arn],
+        )
+
+
+def _validate(
+    *,
+    resolve_state_machine_arn: str,
+    cases_table_name: str,
+    cases_table_arn: str,
+    open_cases_index: str,
+    user_pool_arn: str,
+    allowed_origin: str,
+    rate_limit: int,
+    burst_limit: int,
+    execution_log_level: str,
+    manage_account_logging_role: bool,
+) -> None:
+    def fail(setting: str, problem: str) -> None:
+        raise ValueError(f"FrontendApi: {setting} {problem}")
+
+    # References to other resources are Terraform tokens at synthesis; only literal values can be checked.
+    for setting, value, arn_service in (
+        ("resolve_state_machine_arn", resolve_state_machine_arn, "states"),
+        ("cases_table_arn", cases_table_arn, "dynamodb"),
+        ("user_pool_arn", user_pool_arn, "cognito-idp"),
+    ):
+        if not isinstance(value, str) or not value:
+            fail(setting, f"{value!r} must be a non-empty string (an ARN or a reference to one)")
+        if not Token.is_unresolved(value) and not (value.startswith("arn:") and f":{arn_service}:" in value):
+            fail(setting, f"{value!r} is not an ARN of {arn_service}")
+    if not isinstance(cases_table_name, str) or not cases_table_name:
+        fail("cases_table_name", f"{cases_table_name!r} must be a non-empty string")
+    if not isinstance(open_cases_index, str) or not (
+        Token.is_unresolved(open_cases_index) or _INDEX_NAME.match(open_cases_index)
+    ):
+        fail("open_cases_index", f"{open_cases_index!r} must be a DynamoDB index name (3-255 of A-Z a-z 0-9 _ . -)")
+    if not isinstance(allowed_origin, str) or not _ORIGIN.match(allowed_origin):
+        fail(
+            "allowed_origin",
+            f"{allowed_origin!r} must be one origin without path, wildcard or quote: "
+            "https://host[:port] or http://localhost[:port]",
+        )
+    for setting, value in (("rate_limit", rate_limit), ("burst_limit", burst_limit)):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            fail(setting, f"{value!r} must be a whole number greater than 0")
+    if burst_limit < rate_limit:
+        fail("burst_limit", f"{burst_limit} must be at least rate_limit ({rate_limit})")
+    if execution_log_level not in EXECUTION_LOG_LEVELS:
+        fail("execution_log_level", f"{execution_log_level!r} must be one of {EXECUTION_LOG_LEVELS}")
+    if not isinstance(manage_account_logging_role, bool):
+        fail("manage_account_logging_role", f"{manage_account_logging_role!r} must be True or False")

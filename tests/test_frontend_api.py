@@ -1,0 +1,915 @@
+"""Front-end API: the synthesized OpenAPI document (routes, integrations, validators, authorizer, CORS), the
+integration roles, the stage, the request models, and every mapping template rendered with the offline renderer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from typing import Any
+
+import jsonschema
+import pytest
+
+from modules import common
+from modules.common import event_schema, load_json
+from modules.customer_service import OPEN_CASES_INDEX
+from modules.frontend_api import FrontendApi, TemplateError, mapping_template
+from modules.security import Platform
+from offline.apigateway_vtl import RenderResult, render
+from tests.tf import decoded, only, ref, references, resources
+
+REQUEST_ID = "c0ffee00-0000-4000-8000-000000000001"
+EPOCH_MS = 1767225600123
+TOKEN = "AQCEAAAAKgAAAAMAAAAAAAAAA-callback-token-never-shown"
+REVIEW = {
+    "reviewerName": "Ada Lovelace",
+    "reviewerEmail": "ada@example.com",
+    "productId": "tea-42",
+    "text": "Lovely tea.",
+}
+# Values that break naive escaping. Control characters are valid only in text (the name's pattern refuses them).
+NASTY = {
+    "double-quotes": 'He said "great", then "fine"',
+    "backslashes": 'C:\\tea\\ \\" \\u0041 \\',
+    "newlines-and-tabs": "line one\nline two\r\n\tindented",
+    "emoji": "Loved it 😀👍🏽 ❤️",
+    "cjk": "很好喝，还会再买",  # noqa: RUF001 - a real full-width comma
+    "script-tag": "</script><script>alert(1)</script>",
+    "single-quotes": "'single' and it's",
+    "json-lookalike": '{"data": {"text": "x"}, "metadata": 1}',
+}
+TEXT_ONLY = {"newlines-and-tabs"}
+
+
+# --- reading the synthesized stack --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def api(dev) -> tuple[str, dict[str, Any]]:
+    return only(dev, "aws_api_gateway_rest_api", "frontend")
+
+
+@pytest.fixture(scope="module")
+def document(api) -> dict[str, Any]:
+    return json.loads(api[1]["body"])
+
+
+@pytest.fixture(scope="module")
+def stage(dev) -> dict[str, Any]:
+    return only(dev, "aws_api_gateway_stage", "frontend")[1]
+
+
+@pytest.fixture(scope="module")
+def stage_variables(stage) -> dict[str, str]:
+    return stage["variables"]
+
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(path, method): operation for path, item in document["paths"].items() for method, operation in item.items()}
+
+
+def integration(document: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    return document["paths"][path][method]["x-amazon-apigateway-integration"]
+
+
+def request_template(document: dict[str, Any], path: str, method: str) -> str:
+    return integration(document, path, method)["requestTemplates"]["application/json"]
+
+
+def response_template(document: dict[str, Any], path: str, method: str, selection: str = "default") -> str:
+    return integration(document, path, method)["responses"][selection]["responseTemplates"]["application/json"]
+
+
+def role(dev, dev_config, name: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The logical name, the role and its one inline policy, of the integration role ``name``."""
+    physical = f"{dev_config.prefix}-frontend-{name}-apigw"
+    [(logical, body)] = [(n, r) for n, r in resources(dev, "aws_iam_role").items() if r["name"] == physical]
+    [policy] = [
+        decoded(p, "policy")
+        for p in resources(dev, "aws_iam_role_policy").values()
+        if references(p["role"])[0][1] == logical
+    ]
+    return logical, body, policy
+
+
+# --- the document -------------------------------------------------------------------------------------
+
+
+def test_the_api_has_exactly_the_review_and_case_routes_and_their_preflights(document):
+    assert set(operations(document)) == {
+        ("/reviews", "post"),
+        ("/reviews", "options"),
+        ("/cases", "get"),
+        ("/cases", "options"),
+        ("/cases/{caseId}/resolution", "post"),
+        ("/cases/{caseId}/resolution", "options"),
+    }
+
+
+def test_only_review_submission_and_preflights_are_anonymous(document):
+    anonymous = {key for key, operation in operations(document).items() if not operation.get("security")}
+    assert anonymous == {
+        ("/reviews", "post"),
+        ("/reviews", "options"),
+        ("/cases", "options"),
+        ("/cases/{caseId}/resolution", "options"),
+    }
+
+
+def test_agent_routes_require_the_agents_authorizer(document):
+    for key in [("/cases", "get"), ("/cases/{caseId}/resolution", "post")]:
+        assert operations(document)[key]["security"] == [{"agents": []}], key
+
+
+def test_the_agents_authorizer_is_the_cognito_user_pool_reading_the_authorization_header(dev, document):
+    scheme = document["components"]["securitySchemes"]["agents"]
+    pool, _ = only(dev, "aws_cognito_user_pool", "agents")
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+    assert scheme["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools",
+        "providerARNs": [ref("aws_cognito_user_pool", pool, "arn")],
+    }
+
+
+def test_review_submission_is_put_straight_onto_eventbridge(document, dev_config):
+    target = integration(document, "/reviews", "post")
+    assert (target["type"], target["httpMethod"]) == ("aws", "POST")
+    assert (
+        target["uri"]
+        == f"arn:${{data.aws_partition.partition.partition}}:apigateway:{dev_config.region}:events:action/PutEvents"
+    )
+    assert target["requestParameters"] == {
+        "integration.request.header.X-Amz-Target": "'AWSEvents.PutEvents'",
+        "integration.request.header.Content-Type": "'application/x-amz-json-1.1'",
+    }
+
+
+def test_listing_cases_is_a_dynamodb_query(document, dev_config):
+    target = integration(document, "/cases", "get")
+    assert (target["type"], target["httpMethod"]) == ("aws", "POST")
+    assert target["uri"].endswith(f":apigateway:{dev_config.region}:dynamodb:action/Query")
+
+
+def test_resolving_a_case_starts_a_synchronous_execution(document, dev_config):
+    target = integration(document, "/cases/{caseId}/resolution", "post")
+    assert (target["type"], target["httpMethod"]) == ("aws", "POST")
+    assert target["uri"].endswith(f":apigateway:{dev_config.region}:states:action/StartSyncExecution")
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "name"),
+    [
+        ("/reviews", "post", "submit-review"),
+        ("/cases", "get", "list-open-cases"),
+        ("/cases/{caseId}/resolution", "post", "resolve-case"),
+    ],
+)
+def test_each_integration_calls_with_its_own_role(dev, dev_config, document, path, method, name):
+    logical, _, _ = role(dev, dev_config, name)
+    assert integration(document, path, method)["credentials"] == ref("aws_iam_role", logical, "arn")
+
+
+def test_service_integrations_refuse_content_types_they_have_no_template_for(document):
+    for key, operation in operations(document).items():
+        target = operation["x-amazon-apigateway-integration"]
+        if target["type"] == "aws":
+            assert target["passthroughBehavior"] == "never", key
+            assert set(target["requestTemplates"]) == {"application/json"}, key
+
+
+def test_bodies_and_parameters_of_review_and_resolution_requests_are_validated(document):
+    validators = document["x-amazon-apigateway-request-validators"]
+    for key in [("/reviews", "post"), ("/cases/{caseId}/resolution", "post")]:
+        chosen = validators[operations(document)[key]["x-amazon-apigateway-request-validator"]]
+        assert chosen == {"validateRequestBody": True, "validateRequestParameters": True}, key
+
+
+def test_request_bodies_name_their_models(document):
+    def model(key: tuple[str, str]) -> str:
+        return operations(document)[key]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+
+    assert model(("/reviews", "post")) == "#/components/schemas/ReviewSubmission"
+    assert model(("/cases/{caseId}/resolution", "post")) == "#/components/schemas/CaseResolution"
+
+
+@pytest.mark.parametrize(
+    ("response", "status"),
+    [
+        ("BAD_REQUEST_BODY", "400"),
+        ("UNAUTHORIZED", "401"),
+        ("ACCESS_DENIED", "403"),
+        ("DEFAULT_4XX", None),
+        ("DEFAULT_5XX", None),
+    ],
+)
+def test_gateway_errors_answer_json_with_the_request_id(document, response, status):
+    gateway = document["x-amazon-apigateway-gateway-responses"][response]
+    assert gateway.get("statusCode") == status
+    assert '"requestId": "$context.requestId"' in gateway["responseTemplates"]["application/json"]
+
+
+def test_an_invalid_body_is_answered_with_the_validation_error(document):
+    template = document["x-amazon-apigateway-gateway-responses"]["BAD_REQUEST_BODY"]["responseTemplates"]
+    assert '"errors": "$context.error.validationErrorString"' in template["application/json"]
+
+
+def test_every_response_carries_the_configured_origin(document, dev_config):
+    origin = f"'{dev_config.allowed_origin}'"
+    for key, operation in operations(document).items():
+        for status, response in operation["responses"].items():
+            assert "Access-Control-Allow-Origin" in response["headers"], (key, status)
+        for selection, response in operation["x-amazon-apigateway-integration"]["responses"].items():
+            assert response["responseParameters"]["method.response.header.Access-Control-Allow-Origin"] == origin, (
+                key,
+                selection,
+            )
+    for name, response in document["x-amazon-apigateway-gateway-responses"].items():
+        assert response["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == origin, name
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [("/reviews", "POST,OPTIONS"), ("/cases", "GET,OPTIONS"), ("/cases/{caseId}/resolution", "POST,OPTIONS")],
+)
+def test_preflights_allow_the_configured_origin_the_path_methods_and_the_request_headers(
+    document, dev_config, path, methods
+):
+    preflight = integration(document, path, "options")
+    [answer] = preflight["responses"].values()
+    assert preflight["type"] == "mock"
+    assert answer["responseParameters"] == {
+        "method.response.header.Access-Control-Allow-Origin": f"'{dev_config.allowed_origin}'",
+        "method.response.header.Access-Control-Allow-Methods": f"'{methods}'",
+        "method.response.header.Access-Control-Allow-Headers": "'Content-Type,Authorization,Idempotency-Key'",
+        "method.response.header.Access-Control-Max-Age": "'600'",
+    }
+
+
+def test_every_integration_status_is_a_declared_method_response(document):
+    for key, operation in operations(document).items():
+        for response in operation["x-amazon-apigateway-integration"]["responses"].values():
+            assert response["statusCode"] in operation["responses"], key
+
+
+def test_service_errors_are_selected_by_status_code_into_a_502(document):
+    for key, operation in operations(document).items():
+        target = operation["x-amazon-apigateway-integration"]
+        if target["type"] == "aws":
+            assert target["responses"]["4\\d{2}|5\\d{2}"]["statusCode"] == "502", key
+
+
+def test_every_mapping_template_is_the_text_of_its_vtl_file(document):
+    names = {
+        ("/reviews", "post"): "submit-review",
+        ("/cases", "get"): "list-open-cases",
+        ("/cases/{caseId}/resolution", "post"): "resolve-case",
+    }
+    for (path, method), name in names.items():
+        assert request_template(document, path, method) == mapping_template(f"{name}.request.vtl")
+        assert response_template(document, path, method) == mapping_template(f"{name}.response.vtl")
+        assert response_template(document, path, method, "4\\d{2}|5\\d{2}") == mapping_template(
+            "integration-error.response.vtl"
+        )
+
+
+def test_every_vtl_file_is_used(document):
+    text = json.dumps(document)
+    for path in common.API_DIR.glob("*.vtl"):
+        used_whole = json.dumps(mapping_template(path.name))[1:-1] in text
+        parsed = any(f'#parse("{path.name}")' in p.read_text() for p in common.API_DIR.glob("*.vtl"))
+        assert used_whole or parsed, path.name
+
+
+# --- roles --------------------------------------------------------------------------------------------
+
+
+def test_the_submit_review_role_may_only_put_frontend_events_on_the_bus(dev, dev_config):
+    _, _, policy = role(dev, dev_config, "submit-review")
+    bus, _ = only(dev, "aws_cloudwatch_event_bus", "events")
+    [grant] = policy["Statement"]
+    assert grant["Action"] == ["events:PutEvents"]
+    assert grant["Resource"] == [ref("aws_cloudwatch_event_bus", bus, "arn")]
+    assert grant["Condition"] == {"StringEquals": {"events:source": "reviews.frontend"}}
+
+
+def test_the_list_open_cases_role_may_only_query_the_open_cases_index(dev, dev_config):
+    _, _, policy = role(dev, dev_config, "list-open-cases")
+    table, _ = only(dev, "aws_dynamodb_table", "cases")
+    query, decrypt = policy["Statement"]
+    assert query["Action"] == ["dynamodb:Query"]
+    assert query["Resource"] == [f"{ref('aws_dynamodb_table', table, 'arn')}/index/{OPEN_CASES_INDEX}"]
+    assert (decrypt["Action"], decrypt["Condition"]) == (
+        ["kms:Decrypt"],
+        {"StringEquals": {"kms:ViaService": f"dynamodb.{dev_config.region}.amazonaws.com"}},
+    )
+
+
+def test_the_resolve_case_role_may_only_start_sync_executions_of_the_resolve_workflow(dev, dev_config):
+    _, _, policy = role(dev, dev_config, "resolve-case")
+    [(machine, _)] = [
+        (n, m)
+        for n, m in resources(dev, "aws_sfn_state_machine").items()
+        if m["name"] == f"{dev_config.prefix}-customerservice-resolve-case"
+    ]
+    [grant] = policy["Statement"]
+    assert grant["Action"] == ["states:StartSyncExecution"]
+    assert grant["Resource"] == [ref("aws_sfn_state_machine", machine, "arn")]
+
+
+@pytest.mark.parametrize("name", ["submit-review", "list-open-cases", "resolve-case"])
+def test_integration_roles_are_trusted_only_by_api_gateway_from_this_account(dev, dev_config, name):
+    _, body, _ = role(dev, dev_config, name)
+    [trust] = decoded(body, "assume_role_policy")["Statement"]
+    assert trust["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "${data.aws_caller_identity.account.account_id}"}
+    }
+
+
+def test_api_gateway_logs_through_an_account_role_allowed_to_push_to_cloudwatch(dev):
+    _, account = only(dev, "aws_api_gateway_account", "frontend")
+    [(_, logging_role, _)] = references(account["cloudwatch_role_arn"])
+    [attachment] = [
+        a
+        for a in resources(dev, "aws_iam_role_policy_attachment").values()
+        if references(a["role"])[0][1] == logging_role
+    ]
+    assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+
+
+# --- stage and deployment -----------------------------------------------------------------------------
+
+
+def test_stage_v1_writes_json_access_logs_to_an_encrypted_group_kept_for_the_configured_retention(
+    dev, dev_config, stage
+):
+    settings = stage["access_log_settings"]
+    [(_, group, _)] = references(settings["destination_arn"])
+    log_group = resources(dev, "aws_cloudwatch_log_group")[group]
+    assert stage["stage_name"] == "v1"
+    assert json.loads(settings["format"])["requestId"] == "$context.requestId"
+    assert log_group["kms_key_id"] and log_group["retention_in_days"] == dev_config.log_retention_days
+
+
+def test_execution_logs_go_to_a_group_created_encrypted_before_logging_starts(dev, dev_config, api):
+    name, body = only(dev, "aws_cloudwatch_log_group", "execution-logs")
+    _, settings = only(dev, "aws_api_gateway_method_settings", "frontend")
+    assert body["name"] == f"API-Gateway-Execution-Logs_{ref('aws_api_gateway_rest_api', api[0], 'id')}/v1"
+    assert body["kms_key_id"] and body["retention_in_days"] == dev_config.log_retention_days
+    assert f"aws_cloudwatch_log_group.{name}" in settings["depends_on"]
+
+
+def test_stage_traces_requests_with_xray(stage):
+    assert stage["xray_tracing_enabled"] is True
+
+
+def test_every_method_is_throttled_at_the_configured_rate_and_burst(dev, dev_config):
+    _, settings = only(dev, "aws_api_gateway_method_settings", "frontend")
+    assert settings["method_path"] == "*/*"
+    assert settings["settings"]["throttling_rate_limit"] == dev_config.api_rate_limit
+    assert settings["settings"]["throttling_burst_limit"] == dev_config.api_burst_limit
+
+
+def test_execution_logging_and_metrics_are_on_but_bodies_are_never_logged(dev):
+    settings = only(dev, "aws_api_gateway_method_settings", "frontend")[1]["settings"]
+    assert settings["logging_level"] in ("ERROR", "INFO")
+    assert (settings["metrics_enabled"], settings["data_trace_enabled"]) == (True, False)
+
+
+def test_caching_is_off(dev, stage):
+    settings = only(dev, "aws_api_gateway_method_settings", "frontend")[1]["settings"]
+    assert (stage["cache_cluster_enabled"], settings["caching_enabled"]) == (False, False)
+
+
+def test_a_change_to_the_api_body_redeploys_before_the_old_deployment_goes(dev, api, stage):
+    name, deployment = only(dev, "aws_api_gateway_deployment", "frontend")
+    assert deployment["triggers"] == {"redeployment": f"${{sha1(aws_api_gateway_rest_api.{api[0]}.body)}}"}
+    assert deployment["lifecycle"] == {"create_before_destroy": True}
+    assert stage["deployment_id"] == ref("aws_api_gateway_deployment", name, "id")
+
+
+def test_stage_variables_name_the_bus_the_cases_index_and_the_resolve_workflow(dev, dev_config, stage_variables):
+    bus, _ = only(dev, "aws_cloudwatch_event_bus", "events")
+    table, _ = only(dev, "aws_dynamodb_table", "cases")
+    [machine] = [
+        n
+        for n, m in resources(dev, "aws_sfn_state_machine").items()
+        if m["name"] == f"{dev_config.prefix}-customerservice-resolve-case"
+    ]
+    assert stage_variables == {
+        "eventBusName": ref("aws_cloudwatch_event_bus", bus, "name"),
+        "casesTableName": ref("aws_dynamodb_table", table, "name"),
+        "openCasesIndex": OPEN_CASES_INDEX,
+        "resolveStateMachineArn": ref("aws_sfn_state_machine", machine, "arn"),
+    }
+
+
+# --- request models -----------------------------------------------------------------------------------
+
+
+def review_model(document: dict[str, Any]) -> jsonschema.Draft4Validator:
+    return jsonschema.Draft4Validator(document["components"]["schemas"]["ReviewSubmission"])
+
+
+def test_the_review_model_takes_its_field_rules_from_the_event_definitions(document):
+    definitions = load_json(common.EVENT_SCHEMA_DIR / "definitions.json")
+    properties = document["components"]["schemas"]["ReviewSubmission"]["properties"]
+    for field, rules in properties.items():
+        assert {k: v for k, v in rules.items() if k != "description"} == definitions[field], field
+
+
+def test_the_review_model_says_text_length_is_counted_in_characters(document):
+    text = document["components"]["schemas"]["ReviewSubmission"]["properties"]["text"]
+    assert text["maxLength"] == 5000 and "characters" in text["description"]
+
+
+def test_the_review_model_accepts_a_review(document):
+    assert not list(review_model(document).iter_errors(REVIEW))
+
+
+def test_the_review_model_accepts_unicode_and_emoji(document):
+    review = {**REVIEW, "reviewerName": "Zoë 李 😀", "text": "很好喝 😀👍🏽 ❤️", "languageCode": "zh-TW"}
+    assert not list(review_model(document).iter_errors(review))
+
+
+def test_the_review_model_counts_an_emoji_as_one_character(document):
+    assert review_model(document).is_valid({**REVIEW, "text": "😀" * 5000})
+    assert not review_model(document).is_valid({**REVIEW, "text": "😀" * 5001})
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        {k: v for k, v in REVIEW.items() if k != "reviewerName"},
+        {k: v for k, v in REVIEW.items() if k != "reviewerEmail"},
+        {k: v for k, v in REVIEW.items() if k != "productId"},
+        {k: v for k, v in REVIEW.items() if k != "text"},
+        {**REVIEW, "rating": 5},
+        {**REVIEW, "reviewerEmail": "not-an-address"},
+        {**REVIEW, "productId": "tea 42"},
+        {**REVIEW, "text": ""},
+        {**REVIEW, "text": "x" * 5001},
+        {**REVIEW, "text": 42},
+        {**REVIEW, "reviewerName": "Ada\nLovelace"},
+        {**REVIEW, "reviewerName": ""},
+        {**REVIEW, "languageCode": "English"},
+    ],
+    ids=[
+        "no-name",
+        "no-email",
+        "no-product",
+        "no-text",
+        "unknown-field",
+        "bad-email",
+        "bad-product-id",
+        "empty-text",
+        "text-too-long",
+        "text-not-a-string",
+        "control-character-in-name",
+        "empty-name",
+        "bad-language-code",
+    ],
+)
+def test_the_review_model_rejects(document, review):
+    assert not review_model(document).is_valid(review)
+
+
+@pytest.mark.parametrize(
+    ("body", "valid"),
+    [
+        ({"note": "Refunded and apologised."}, True),
+        ({"note": "é😀" * 1000}, True),
+        ({}, False),
+        ({"note": ""}, False),
+        ({"note": "x" * 2001}, False),
+        ({"note": 7}, False),
+        ({"note": "ok", "agent": "someone-else"}, False),
+    ],
+    ids=["note", "unicode-note-at-limit", "no-note", "empty-note", "note-too-long", "note-not-a-string", "agent-field"],
+)
+def test_the_resolution_model_takes_only_a_note_of_1_to_2000_characters(document, body, valid):
+    model = jsonschema.Draft4Validator(document["components"]["schemas"]["CaseResolution"])
+    assert model.is_valid(body) is valid
+
+
+# --- POST /reviews templates --------------------------------------------------------------------------
+
+
+def submit(document, stage_variables, review, *, headers=None, escape_non_ascii=True) -> dict[str, Any]:
+    """The one PutEvents entry the request template writes for ``review``."""
+    output = render(
+        request_template(document, "/reviews", "post"),
+        body=json.dumps(review, ensure_ascii=False),
+        headers=headers or {},
+        context={"requestId": REQUEST_ID, "requestTimeEpoch": EPOCH_MS},
+        stage_variables=stage_variables,
+        escape_non_ascii=escape_non_ascii,
+    ).output
+    [entry] = json.loads(output)["Entries"]
+    return entry
+
+
+@pytest.mark.parametrize("escape_non_ascii", [True, False], ids=["unicode-escaped", "unicode-as-is"])
+@pytest.mark.parametrize("nasty", list(NASTY), ids=list(NASTY))
+def test_the_event_detail_decodes_to_exactly_the_submitted_values(document, stage_variables, nasty, escape_non_ascii):
+    value = NASTY[nasty]
+    review = {**REVIEW, "text": value, "reviewerName": REVIEW["reviewerName"] if nasty in TEXT_ONLY else value}
+    entry = submit(
+        document,
+        stage_variables,
+        review,
+        headers={"Idempotency-Key": value.replace("\n", " ")},
+        escape_non_ascii=escape_non_ascii,
+    )
+    detail = json.loads(entry["Detail"])
+    assert {k: detail["data"][k] for k in review} == review
+    assert detail["metadata"]["idempotency-key"] == value.replace("\n", " ")
+
+
+@pytest.mark.parametrize("nasty", list(NASTY), ids=list(NASTY))
+def test_the_event_matches_the_review_submitted_schema(document, stage_variables, nasty):
+    entry = submit(document, stage_variables, {**REVIEW, "text": NASTY[nasty], "languageCode": "en"})
+    event = {"source": entry["Source"], "detail-type": entry["DetailType"], "detail": json.loads(entry["Detail"])}
+    jsonschema.Draft4Validator(event_schema("review-submitted")).validate(event)
+
+
+def test_the_event_is_a_frontend_review_submitted_on_the_stage_bus(document, stage_variables):
+    entry = submit(document, stage_variables, REVIEW)
+    assert (entry["Source"], entry["DetailType"]) == ("reviews.frontend", "ReviewSubmitted")
+    assert entry["EventBusName"] == stage_variables["eventBusName"]
+
+
+def test_without_an_idempotency_key_the_review_id_is_the_request_id(document, stage_variables):
+    assert json.loads(submit(document, stage_variables, REVIEW)["Detail"])["data"]["reviewId"] == REQUEST_ID
+
+
+def test_the_review_id_is_the_idempotency_key_so_a_retry_is_the_same_review(document, stage_variables):
+    entry = submit(document, stage_variables, REVIEW, headers={"Idempotency-Key": "order-77-review"})
+    assert json.loads(entry["Detail"])["data"]["reviewId"] == "order-77-review"
+
+
+def test_submitted_at_is_the_request_time_in_epoch_seconds(document, stage_variables):
+    assert json.loads(submit(document, stage_variables, REVIEW)["Detail"])["data"]["submittedAt"] == EPOCH_MS // 1000
+
+
+def test_the_language_code_is_passed_on_when_given(document, stage_variables):
+    entry = submit(document, stage_variables, {**REVIEW, "languageCode": "pt-BR"})
+    assert json.loads(entry["Detail"])["data"]["languageCode"] == "pt-BR"
+
+
+def test_the_language_code_is_absent_when_not_given(document, stage_variables):
+    assert "languageCode" not in json.loads(submit(document, stage_variables, REVIEW)["Detail"])["data"]
+
+
+@pytest.mark.parametrize("header", ["Idempotency-Key", "idempotency-key", "IDEMPOTENCY-KEY"])
+def test_the_idempotency_key_header_in_any_case_is_the_event_key(document, stage_variables, header):
+    entry = submit(document, stage_variables, REVIEW, headers={header: "order-77-review"})
+    assert json.loads(entry["Detail"])["metadata"]["idempotency-key"] == "order-77-review"
+
+
+def test_without_an_idempotency_key_the_request_id_is_the_event_key(document, stage_variables):
+    entry = submit(document, stage_variables, REVIEW, headers={"Other": "x"})
+    assert json.loads(entry["Detail"])["metadata"]["idempotency-key"] == REQUEST_ID
+
+
+def test_an_idempotency_key_longer_than_the_schema_allows_is_cut_to_256_characters(document, stage_variables):
+    entry = submit(document, stage_variables, REVIEW, headers={"Idempotency-Key": "k" * 300})
+    assert json.loads(entry["Detail"])["metadata"]["idempotency-key"] == "k" * 256
+
+
+def put_events_answer(document, answer: dict[str, Any], headers=None) -> RenderResult:
+    return render(
+        response_template(document, "/reviews", "post"),
+        body=json.dumps(answer),
+        headers=headers or {},
+        context={"requestId": REQUEST_ID},
+    )
+
+
+def test_an_accepted_review_answers_202_with_its_id_and_idempotency_key(document):
+    result = put_events_answer(
+        document, {"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]}, headers={"Idempotency-Key": 'it\'s "k"'}
+    )
+    assert result.response_override == {}
+    assert integration(document, "/reviews", "post")["responses"]["default"]["statusCode"] == "202"
+    assert json.loads(result.output) == {"reviewId": 'it\'s "k"', "idempotencyKey": 'it\'s "k"'}
+
+
+def test_a_refused_entry_answers_502(document):
+    answer = {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}]}
+    result = put_events_answer(document, answer)
+    assert result.response_override == {"status": 502}
+    assert json.loads(result.output)["requestId"] == REQUEST_ID
+    assert "InternalFailure" not in result.output
+
+
+# --- GET /cases templates -----------------------------------------------------------------------------
+
+
+def case_item(**strings: str) -> dict[str, Any]:
+    values = {
+        "caseId": "case-1",
+        "reviewId": "review-1",
+        "reviewerName": "Ada",
+        "reviewerEmail": "ada@example.com",
+        "productId": "tea-42",
+        "text": "Cold.",
+        "sentiment": "NEGATIVE",
+        "status": "OPEN",
+        "queue": "OPEN",
+        "openedAt": "2026-11-27T10:00:00.000Z",
+        "callbackToken": TOKEN,
+        **strings,
+    }
+    scores = {"positive": "0.01", "negative": "0.95", "neutral": "0.03", "mixed": "0.01"}
+    return {
+        **{k: {"S": v} for k, v in values.items()},
+        "sentimentScore": {"M": {k: {"N": v} for k, v in scores.items()}},
+    }
+
+
+def list_cases(document, items: list[dict[str, Any]]) -> dict[str, Any]:
+    answer = {"Count": len(items), "ScannedCount": len(items), "Items": items}
+    return json.loads(render(response_template(document, "/cases", "get"), body=json.dumps(answer)).output)
+
+
+def test_the_case_query_reads_the_open_queue_of_the_index_newest_first(document, stage_variables):
+    query = json.loads(render(request_template(document, "/cases", "get"), stage_variables=stage_variables).output)
+    assert (query["TableName"], query["IndexName"]) == (
+        stage_variables["casesTableName"],
+        stage_variables["openCasesIndex"],
+    )
+    assert query["KeyConditionExpression"] == "#queue = :open"
+    assert (query["ExpressionAttributeNames"]["#queue"], query["ExpressionAttributeValues"]) == (
+        "queue",
+        {":open": {"S": "OPEN"}},
+    )
+    assert query["ScanIndexForward"] is False
+
+
+def test_the_case_query_projects_no_callback_token(document, stage_variables):
+    query = json.loads(render(request_template(document, "/cases", "get"), stage_variables=stage_variables).output)
+    assert "callbackToken" not in query["ProjectionExpression"]
+
+
+def test_the_case_list_holds_exactly_the_agent_fields(document):
+    [case] = list_cases(document, [case_item()])["cases"]
+    assert case == {
+        "caseId": "case-1",
+        "reviewId": "review-1",
+        "reviewerName": "Ada",
+        "productId": "tea-42",
+        "text": "Cold.",
+        "sentiment": "NEGATIVE",
+        "sentimentScore": {"positive": 0.01, "negative": 0.95, "neutral": 0.03, "mixed": 0.01},
+        "status": "OPEN",
+        "openedAt": "2026-11-27T10:00:00.000Z",
+    }
+
+
+def test_the_case_list_never_shows_a_callback_token_even_when_the_query_returns_one(document):
+    output = render(
+        response_template(document, "/cases", "get"), body=json.dumps({"Count": 2, "Items": [case_item(), case_item()]})
+    ).output
+    assert TOKEN not in output and "callbackToken" not in output
+
+
+@pytest.mark.parametrize("nasty", list(NASTY), ids=list(NASTY))
+def test_the_case_list_escapes_strings_into_json(document, nasty):
+    value = NASTY[nasty]
+    [case] = list_cases(document, [case_item(reviewerName=value, text=value)])["cases"]
+    assert (case["reviewerName"], case["text"]) == (value, value)
+
+
+def test_no_open_cases_is_an_empty_list(document):
+    assert list_cases(document, []) == {"cases": []}
+
+
+def test_several_cases_are_listed_in_query_order(document):
+    cases = list_cases(document, [case_item(caseId="new"), case_item(caseId="old")])["cases"]
+    assert [case["caseId"] for case in cases] == ["new", "old"]
+
+
+# --- POST /cases/{caseId}/resolution templates --------------------------------------------------------
+
+AGENT_CLAIMS = {"cognito:username": "agent-7", "email": "agent7@example.com"}
+
+
+def resolution_input(document, stage_variables, *, case_id="case-1", note="Refunded.", claims=None) -> dict[str, Any]:
+    output = render(
+        request_template(document, "/cases/{caseId}/resolution", "post"),
+        body=json.dumps({"note": note}, ensure_ascii=False),
+        path_params={"caseId": case_id},
+        context={"authorizer": {"claims": AGENT_CLAIMS if claims is None else claims}},
+        stage_variables=stage_variables,
+    ).output
+    request = json.loads(output)
+    assert request["stateMachineArn"] == stage_variables["resolveStateMachineArn"]
+    return json.loads(request["input"])
+
+
+def test_the_resolution_starts_the_resolve_workflow_with_case_note_and_agent(document, stage_variables):
+    assert resolution_input(document, stage_variables) == {"caseId": "case-1", "note": "Refunded.", "agent": "agent-7"}
+
+
+@pytest.mark.parametrize("nasty", list(NASTY), ids=list(NASTY))
+def test_the_resolution_input_carries_the_note_and_case_id_exactly(document, stage_variables, nasty):
+    value = NASTY[nasty]
+    execution_input = resolution_input(document, stage_variables, case_id=value, note=value)
+    assert (execution_input["caseId"], execution_input["note"]) == (value, value)
+
+
+def test_the_agent_is_the_email_when_the_token_has_no_username(document, stage_variables):
+    execution_input = resolution_input(document, stage_variables, claims={"email": "agent7@example.com"})
+    assert execution_input["agent"] == "agent7@example.com"
+
+
+def resolution_answer(document, answer: dict[str, Any]) -> RenderResult:
+    return render(
+        response_template(document, "/cases/{caseId}/resolution", "post"),
+        body=json.dumps(answer),
+        context={"requestId": REQUEST_ID},
+    )
+
+
+def test_a_succeeded_resolution_answers_200_with_the_case_status_and_never_a_token(document):
+    output = json.dumps(
+        {"caseId": "case-1", "status": "RESOLVED", "resolvedAt": "2026-11-27T11:00:00Z", "callbackToken": TOKEN}
+    )
+    result = resolution_answer(document, {"status": "SUCCEEDED", "output": output})
+    assert result.response_override == {}
+    assert json.loads(result.output) == {"caseId": "case-1", "status": "RESOLVED", "resolvedAt": "2026-11-27T11:00:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        ({"status": "FAILED", "error": "CaseNotFound", "cause": "No case has this id."}, 404),
+        ({"status": "FAILED", "error": "CaseAlreadyResolved", "cause": "The case was already resolved."}, 409),
+        ({"status": "FAILED", "error": "CaseNotWaiting", "cause": f"token {TOKEN}"}, 409),
+        ({"status": "FAILED", "error": "States.TaskFailed", "cause": f"token {TOKEN}"}, 502),
+        ({"status": "TIMED_OUT"}, 502),
+    ],
+    ids=["case-not-found", "case-already-resolved", "case-not-waiting", "task-failed", "timed-out"],
+)
+def test_a_failed_resolution_answers_its_status_without_the_cause(document, answer, status):
+    result = resolution_answer(document, {"executionArn": "arn:aws:states:x", **answer})
+    assert result.response_override == {"status": status}
+    assert json.loads(result.output)["requestId"] == REQUEST_ID
+    assert TOKEN not in result.output
+
+
+def test_a_service_error_answers_without_the_service_message(document):
+    template = response_template(document, "/reviews", "post", "4\\d{2}|5\\d{2}")
+    answer = {"__type": "AccessDeniedException", "message": "User arn:aws:sts::1:assumed-role/x is not authorized"}
+    output = json.loads(render(template, body=json.dumps(answer), context={"requestId": REQUEST_ID}).output)
+    assert output == {"message": "A service behind this API failed; retry later.", "requestId": REQUEST_ID}
+
+
+# --- the construct's inputs ---------------------------------------------------------------------------
+
+PLATFORM = Platform(
+    account_id="123456789012",
+    region="eu-west-1",
+    partition="aws",
+    prefix="reviews-test",
+    key_arn="arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    log_retention_days=30,
+)
+INPUTS: dict[str, Any] = {
+    "resolve_state_machine_arn": "arn:aws:states:eu-west-1:123456789012:stateMachine:resolve",
+    "cases_table_name": "cases",
+    "cases_table_arn": "arn:aws:dynamodb:eu-west-1:123456789012:table/cases",
+    "open_cases_index": "open-cases",
+    "user_pool_arn": "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc",
+    "allowed_origin": "https://reviews.example.com",
+    "rate_limit": 10,
+    "burst_limit": 20,
+}
+
+
+@pytest.fixture
+def build(tmp_path):
+    """Builds the construct in a throwaway stack (never synthesized) with INPUTS and the given overrides."""
+    from cdktf import App, TerraformStack
+    from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
+
+    def build(**overrides: Any) -> FrontendApi:
+        stack = TerraformStack(App(outdir=str(tmp_path / "out")), "scratch")
+        bus = CloudwatchEventBus(stack, "bus", name="bus")
+        return FrontendApi(stack, "frontend", platform=PLATFORM, bus=bus, **{**INPUTS, **overrides})
+
+    return build
+
+
+def test_valid_inputs_build_the_api(build):
+    api = build()
+    assert set(api.roles) == {"submit-review", "list-open-cases", "resolve-case"}
+    assert api.document["paths"]["/reviews"]["options"]
+
+
+def test_the_account_logging_role_can_be_left_to_another_stack(build):
+    api = build(manage_account_logging_role=False)
+    assert (api.logging_role, api.account) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "*",
+        "https://reviews.example.com/",
+        "https://reviews.example.com/app",
+        "http://reviews.example.com",
+        "https://a.example.com'",
+        "",
+    ],
+)
+def test_allowed_origin_must_be_one_origin_without_path_or_wildcard(build, origin):
+    with pytest.raises(ValueError, match="allowed_origin"):
+        build(allowed_origin=origin)
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True])
+def test_rate_limit_must_be_a_positive_whole_number(build, value):
+    with pytest.raises(ValueError, match="rate_limit"):
+        build(rate_limit=value, burst_limit=100)
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5])
+def test_burst_limit_must_be_a_positive_whole_number(build, value):
+    with pytest.raises(ValueError, match="burst_limit"):
+        build(rate_limit=1, burst_limit=value)
+
+
+def test_burst_limit_must_be_at_least_the_rate_limit(build):
+    with pytest.raises(ValueError, match="burst_limit 5 must be at least rate_limit"):
+        build(rate_limit=10, burst_limit=5)
+
+
+def test_execution_log_level_must_be_error_or_info(build):
+    with pytest.raises(ValueError, match="execution_log_level"):
+        build(execution_log_level="DEBUG")
+
+
+def test_open_cases_index_must_be_an_index_name(build):
+    with pytest.raises(ValueError, match="open_cases_index"):
+        build(open_cases_index="x")
+
+
+def test_cases_table_name_must_not_be_empty(build):
+    with pytest.raises(ValueError, match="cases_table_name"):
+        build(cases_table_name="")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("resolve_state_machine_arn", "arn:aws:dynamodb:eu-west-1:123456789012:table/cases"),
+        ("cases_table_arn", "cases"),
+        ("user_pool_arn", "arn:aws:states:eu-west-1:123456789012:stateMachine:resolve"),
+    ],
+)
+def test_arns_must_be_of_their_service(build, setting, value):
+    with pytest.raises(ValueError, match=setting):
+        build(**{setting: value})
+
+
+def test_manage_account_logging_role_must_be_a_boolean(build):
+    with pytest.raises(ValueError, match="manage_account_logging_role"):
+        build(manage_account_logging_role="yes")
+
+
+@pytest.mark.parametrize("fragment", ["${name}", "%{ if x }"], ids=["interpolation", "directive"])
+def test_a_mapping_template_terraform_would_interpret_is_refused(build, tmp_path, monkeypatch, fragment):
+    contracts = tmp_path / "contracts"
+    shutil.copytree(common.CONTRACTS_DIR, contracts)
+    template = contracts / "api" / "submit-review.response.vtl"
+    template.write_text(template.read_text() + f"## {fragment}\n")
+    monkeypatch.setattr(common, "CONTRACTS_DIR", contracts)
+    monkeypatch.setattr(common, "API_DIR", contracts / "api")
+    with pytest.raises(TemplateError, match=r"submit-review\.response\.vtl"):
+        build()
+
+
+def test_a_template_value_that_names_no_vtl_file_is_refused(build, tmp_path, monkeypatch):
+    contracts = tmp_path / "contracts"
+    shutil.copytree(common.CONTRACTS_DIR, contracts)
+    openapi = contracts / "api" / "openapi.json"
+    openapi.write_text(openapi.read_text().replace('"list-open-cases.request.vtl"', '"{\\"TableName\\": 1}"'))
+    monkeypatch.setattr(common, "CONTRACTS_DIR", contracts)
+    monkeypatch.setattr(common, "API_DIR", contracts / "api")
+    with pytest.raises(TemplateError, match="no such mapping template"):
+        build()
+
+
+def test_the_stage_is_behind_a_web_acl_with_managed_rules_and_a_rate_limit(dev):
+    from tests.tf import only, references
+
+    acl_name, acl = only(dev, "aws_wafv2_web_acl", "frontend")
+    rules = {rule["name"]: rule for rule in acl["rule"]}
+    assert set(rules) == {"aws-common-rule-set", "aws-known-bad-inputs", "per-client-rate-limit"}
+    assert rules["per-client-rate-limit"]["action"] == [{"block": [{}]}]
+    _, association = only(dev, "aws_wafv2_web_acl_association", "frontend")
+    assert references(association["web_acl_arn"]) == [("aws_wafv2_web_acl", acl_name, "arn")]
+    assert references(association["resource_arn"])[0][0] == "aws_api_gateway_stage"
