@@ -19,7 +19,6 @@ from cdktf_cdktf_provider_aws.athena_workgroup import (
     AthenaWorkgroupConfigurationResultConfigurationEncryptionConfiguration,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_log_stream import CloudwatchLogStream
 from cdktf_cdktf_provider_aws.glue_catalog_database import GlueCatalogDatabase
 from cdktf_cdktf_provider_aws.glue_catalog_table import (
@@ -69,6 +68,7 @@ from constructs import Construct
 from modules.common import policy_document, statement
 from modules.rule import EventRule
 from modules.security import Platform
+from modules.storage import log_group
 
 # Where things live in the audit bucket. The Glue table reads only EVENTS_PREFIX.
 EVENTS_PREFIX = "events/"
@@ -224,13 +224,7 @@ class Audit(Construct):
             target_prefix=ACCESS_LOGS_PREFIX,
         )
 
-        self.log_group = CloudwatchLogGroup(
-            self,
-            "logs",
-            name=f"/aws/kinesisfirehose/{name}",
-            retention_in_days=platform.log_retention_days,
-            kms_key_id=platform.key_arn,
-        )
+        self.log_group = log_group(self, "logs", platform=platform, name=f"/aws/kinesisfirehose/{name}")
         self.log_stream = CloudwatchLogStream(
             self, "log-stream", name="DestinationDelivery", log_group_name=self.log_group.name
         )

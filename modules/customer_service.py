@@ -27,13 +27,7 @@ from cdktf_cdktf_provider_aws.cognito_user_pool_client import (
     CognitoUserPoolClient,
     CognitoUserPoolClientTokenValidityUnits,
 )
-from cdktf_cdktf_provider_aws.dynamodb_table import (
-    DynamodbTable,
-    DynamodbTableAttribute,
-    DynamodbTableGlobalSecondaryIndex,
-    DynamodbTablePointInTimeRecovery,
-    DynamodbTableServerSideEncryption,
-)
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTableGlobalSecondaryIndex
 from constructs import Construct
 
 from modules.common import statement, table_key_statement
@@ -41,6 +35,7 @@ from modules.config import MAX_CASE_TIMEOUT_SECONDS
 from modules.email import Email
 from modules.rule import EventRule
 from modules.security import Platform
+from modules.storage import table
 from modules.workflow import Workflow
 
 OPEN_CASES_INDEX = "open-cases"
@@ -94,19 +89,15 @@ class CustomerService(Construct):
                 f"CustomerService: case_timeout_seconds {case_timeout_seconds} must be from 60 to {MAX_CASE_TIMEOUT_SECONDS}"
             )
         self.open_cases_index = OPEN_CASES_INDEX
-        self.cases_table = DynamodbTable(
+        self.cases_table = table(
             self,
             "cases",
+            platform=platform,
             name=platform.name("customerservice", "cases"),
-            billing_mode="PAY_PER_REQUEST",
             hash_key="caseId",
-            attribute=[
-                DynamodbTableAttribute(name="caseId", type="S"),
-                DynamodbTableAttribute(name="queue", type="S"),
-                DynamodbTableAttribute(name="openedAt", type="S"),
-            ],
+            key_attributes=["queue", "openedAt"],
             # Sparse: only cases with a queue attribute (open or escalated) are in the index.
-            global_secondary_index=[
+            indexes=[
                 DynamodbTableGlobalSecondaryIndex(
                     name=OPEN_CASES_INDEX,
                     hash_key="queue",
@@ -115,9 +106,6 @@ class CustomerService(Construct):
                     non_key_attributes=list(OPEN_CASE_ATTRIBUTES),
                 )
             ],
-            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
-            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=platform.key_arn),
-            deletion_protection_enabled=True,
         )
         table_key = table_key_statement(platform.key_arn, platform.region)
         publish = statement("PublishEvents", ["events:PutEvents"], [bus.arn])

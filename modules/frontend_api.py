@@ -29,7 +29,6 @@ from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration
 from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
@@ -41,6 +40,7 @@ from constructs import Construct
 from modules import common
 from modules.common import load_json, policy_document, statement, substitute, trust_policy
 from modules.security import Platform
+from modules.storage import log_group
 
 STAGE_NAME = "v1"
 EXECUTION_LOG_LEVELS = ("ERROR", "INFO")
@@ -378,21 +378,14 @@ class FrontendApi(Construct):
             )
         logging_ready = [self.account] if self.account is not None else []
 
-        self.access_log_group = CloudwatchLogGroup(
-            self,
-            "access-logs",
-            name=f"/aws/apigateway/{name}/access",
-            retention_in_days=platform.log_retention_days,
-            kms_key_id=platform.key_arn,
-        )
+        self.access_log_group = log_group(self, "access-logs", platform=platform, name=f"/aws/apigateway/{name}/access")
         # API Gateway writes execution logs to this fixed name and creates the group (unencrypted, kept forever)
         # unless it exists: it is created first, and logging is switched on only after it.
-        self.execution_log_group = CloudwatchLogGroup(
+        self.execution_log_group = log_group(
             self,
             "execution-logs",
+            platform=platform,
             name=f"API-Gateway-Execution-Logs_{self.rest_api.id}/{STAGE_NAME}",
-            retention_in_days=platform.log_retention_days,
-            kms_key_id=platform.key_arn,
         )
         # The templates read these, so no Terraform reference ever sits inside a template.
         self.stage_variables = {
@@ -457,13 +450,7 @@ class FrontendApi(Construct):
         self.web_acl.add_override("rule", load_json(common.API_DIR / "waf-rules.json"))
         Wafv2WebAclAssociation(self, "web-acl-association", resource_arn=self.stage.arn, web_acl_arn=self.web_acl.arn)
         # WAF delivers only to log groups whose name starts with aws-waf-logs-.
-        self.waf_log_group = CloudwatchLogGroup(
-            self,
-            "waf-logs",
-            name=f"aws-waf-logs-{name}",
-            retention_in_days=platform.log_retention_days,
-            kms_key_id=platform.key_arn,
-        )
+        self.waf_log_group = log_group(self, "waf-logs", platform=platform, name=f"aws-waf-logs-{name}")
         Wafv2WebAclLoggingConfiguration(
             self,
             "web-acl-logging",

@@ -6,19 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
-from cdktf_cdktf_provider_aws.dynamodb_table import (
-    DynamodbTable,
-    DynamodbTableAttribute,
-    DynamodbTablePointInTimeRecovery,
-    DynamodbTableServerSideEncryption,
-    DynamodbTableTtl,
-)
 from constructs import Construct
 
 from modules.common import statement, table_key_statement
 from modules.email import Email
 from modules.rule import EventRule
 from modules.security import Platform
+from modules.storage import table
 from modules.workflow import Workflow
 
 
@@ -64,17 +58,13 @@ class ThankYou(Construct):
             raise ValueError(f"ThankYou: negative_case_threshold {negative_case_threshold} must be in (0, 1]")
         if idempotency_ttl_hours < 1:
             raise ValueError(f"ThankYou: idempotency_ttl_hours {idempotency_ttl_hours} must be at least 1")
-        self.idempotency_table = DynamodbTable(
+        self.idempotency_table = table(
             self,
             "idempotency",
+            platform=platform,
             name=platform.name("thankyou", "idempotency"),
-            billing_mode="PAY_PER_REQUEST",
             hash_key="idempotencyKey",
-            attribute=[DynamodbTableAttribute(name="idempotencyKey", type="S")],
-            ttl=DynamodbTableTtl(attribute_name="expiresAt", enabled=True),
-            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
-            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=platform.key_arn),
-            deletion_protection_enabled=True,
+            ttl_attribute="expiresAt",
         )
         self.workflow = Workflow(
             self,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.sfn_state_machine import (
@@ -21,6 +20,7 @@ from constructs import Construct
 
 from modules.common import ASL_DIR, load_asl, policy_document, statement, trust_policy
 from modules.security import Platform
+from modules.storage import log_group
 
 WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 
@@ -82,14 +82,8 @@ class Workflow(Construct):
         self.workflow_type = workflow_type
         self.statements = list(statements)
 
-        self.log_group = CloudwatchLogGroup(
-            self,
-            "logs",
-            # The /aws/vendedlogs/ prefix keeps Step Functions' log resource policy under its size limit.
-            name=f"/aws/vendedlogs/states/{name}",
-            retention_in_days=platform.log_retention_days,
-            kms_key_id=platform.key_arn,
-        )
+        # The /aws/vendedlogs/ prefix keeps Step Functions' log resource policy under its size limit.
+        self.log_group = log_group(self, "logs", platform=platform, name=f"/aws/vendedlogs/states/{name}")
         self.role = IamRole(
             self,
             "role",
