@@ -87,7 +87,8 @@ class RestApi:
 
     Inputs: ``document`` (the OpenAPI body with every Terraform reference resolved), ``stage``,
     ``stage_variables``, ``user_pools`` (user pool ARN -> pool id, for the Cognito authorizer),
-    ``region``, and optionally ``session`` (boto3, inside the moto mock).
+    ``region``, and optionally ``session`` (boto3, inside the moto mock) and ``on_execution`` (told the ARN
+    of every execution an integration starts). ``requests`` counts the requests answered (billed by AWS).
     """
 
     def __init__(
@@ -99,6 +100,7 @@ class RestApi:
         user_pools: Mapping[str, str],
         region: str,
         session: boto3.Session | None = None,
+        on_execution: Callable[[str], None] | None = None,
     ):
         self.document = document
         self.stage = stage
@@ -106,6 +108,8 @@ class RestApi:
         self.user_pools = dict(user_pools)
         self.region = region
         self.session = session or boto3.Session(region_name=region)
+        self.on_execution = on_execution
+        self.requests = 0
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._public_key = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-public.json")["keys"][0])
@@ -148,6 +152,8 @@ class RestApi:
     def handle(
         self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes, source_ip: str = "127.0.0.1"
     ) -> Response:
+        with self._lock:
+            self.requests += 1
         url = urlsplit(raw_path)
         context: dict[str, Any] = {
             "requestId": str(uuid.uuid4()),
@@ -312,6 +318,8 @@ class RestApi:
             input=parameters.get("input", "{}"),
             name=parameters.get("name", str(uuid.uuid4())),
         )
+        if self.on_execution is not None:
+            self.on_execution(started["executionArn"])
         deadline = time.monotonic() + SYNC_EXECUTION_LIMIT_SECONDS
         while True:
             execution = sfn.describe_execution(executionArn=started["executionArn"])
