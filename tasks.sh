@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The two newcomer commands (see README): each installs what it needs, then runs.
-#   ./tasks.sh demo   synthesize every stack and summarize what was synthesized
+#   ./tasks.sh demo   synthesize, run the dev stack offline on moto, submit sample reviews, print timelines
 #   ./tasks.sh test   the whole test suite
 # Needs Python 3.11+ and Node.js; everything else is installed here, pinned.
 set -euo pipefail
@@ -35,7 +35,7 @@ install_test_tools() {
 case "${1:-}" in
   demo)
     install_python
-    python3 -m pipenv run python main.py
+    python3 -m pipenv run python -m offline demo
     ;;
   test)
     install_python
