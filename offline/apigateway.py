@@ -218,7 +218,10 @@ class RestApi:
                     raise GatewayError(
                         "BAD_REQUEST_PARAMETERS", f"Missing required request parameters: [{parameter['name']}]"
                     )
-        content = route.operation.get("requestBody", {}).get("content", {}).get("application/json")
+        # The model is chosen by the request's content type; one without a model is not validated (and a
+        # template-less type then meets passthroughBehavior).
+        content_type = (_header(headers, "Content-Type") or "application/json").split(";")[0].strip().lower()
+        content = route.operation.get("requestBody", {}).get("content", {}).get(content_type)
         if validator.get("validateRequestBody") and content:
             try:
                 payload = json.loads(text)

@@ -17,6 +17,12 @@ Each fix is small, names the AWS behaviour it restores, and has a test of its ow
 - SESv2 ``SendEmail`` with ``Content.Template`` raises NotImplementedError in moto. It is rendered with
   Handlebars (as SES does: values HTML-escaped in the HTML part) from the templates created with
   CreateTemplate, and recorded in the SES backend's ``sent_messages`` as a :class:`RenderedEmail`.
+
+Two more, entered separately by :class:`offline.cloud.OfflineCloud` (tested in tests/test_offline_cloud.py):
+
+- :func:`mock_integrations_importable`: ImportRestApi of a MOCK integration (no ``uri``) fails in moto; AWS takes it.
+- :func:`bucket_policy_conditions`: moto treats a bucket-policy condition it cannot evaluate (``Bool``) as true, so
+  a TLS-only Deny denies everything; statements now apply only when their conditions hold, over HTTPS.
 """
 
 from __future__ import annotations
@@ -276,4 +282,98 @@ def installed(
             stack.enter_context(mock.patch.object(importlib.import_module(module), "extract_json", extract_json))
         if retry_waits is not None:
             stack.enter_context(mock.patch.object(retrier_decl, "time", _RecordedWaits(retry_waits)))
+        yield
+
+
+# --- API Gateway: importing MOCK integrations (appended for offline/cloud.py) -------------------------
+# ImportRestApi/PutRestApi of a document with a MOCK integration (no uri, no httpMethod: the CORS preflights)
+# fails in moto with TypeError, as its put_integration requires both. AWS accepts a MOCK integration without them.
+
+
+@contextmanager
+def mock_integrations_importable() -> Iterator[None]:
+    """For the block, ImportRestApi accepts integrations without ``uri``/``httpMethod``, as AWS does for MOCK."""
+    from moto.apigateway.models import APIGatewayBackend
+
+    original = APIGatewayBackend.put_integration
+
+    def put_integration(
+        self: APIGatewayBackend,
+        function_id: str,
+        resource_id: str,
+        method_type: str,
+        integration_type: str,
+        uri: str | None = None,
+        integration_method: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        return original(
+            self, function_id, resource_id, method_type, integration_type, uri, integration_method, **kwargs
+        )
+
+    with mock.patch.object(APIGatewayBackend, "put_integration", put_integration):
+        yield
+
+
+# --- S3 bucket policy conditions (appended for offline/cloud.py) --------------------------------------
+# moto evaluates bucket policies for object requests but treats a condition operator it does not know (Bool) as
+# satisfied, and passes no request context: the usual TLS-only statement (Deny s3:* when aws:SecureTransport is
+# "false") then denies every request. In IAM a statement applies only when its conditions hold, and a key missing
+# from the request context makes a condition false (unless ...IfExists). Every request to moto comes from boto3 over
+# HTTPS, so the context is aws:SecureTransport = true.
+
+S3_REQUEST_CONTEXT: Mapping[str, str] = {"aws:SecureTransport": "true"}
+
+
+def _condition_holds(operator: str, expected: Any, actual: str | None) -> bool:
+    if actual is None:
+        return operator.endswith("IfExists")
+    name = operator.removesuffix("IfExists")
+    values = [
+        str(value).lower() if isinstance(value, bool) else str(value)
+        for value in ([expected] if isinstance(expected, str | bool) else expected)
+    ]
+    if name == "Bool":
+        return actual.lower() in [value.lower() for value in values]
+    if name in ("StringEquals", "ArnEquals"):
+        return actual in values
+    if name == "StringNotEquals":
+        return actual not in values
+    if name in ("StringLike", "ArnLike"):
+        return any(re.fullmatch(re.escape(value).replace(r"\*", ".*").replace(r"\?", "."), actual) for value in values)
+    # An operator not modelled here: the statement is taken not to apply, rather than to apply unconditionally.
+    return False
+
+
+def statement_applies(statement: Mapping[str, Any], context: Mapping[str, str]) -> bool:
+    """Whether every condition of a policy statement holds in ``context``."""
+    return all(
+        _condition_holds(operator, expected, context.get(key))
+        for operator, block in statement.get("Condition", {}).items()
+        for key, expected in block.items()
+    )
+
+
+@contextmanager
+def bucket_policy_conditions() -> Iterator[None]:
+    """For the block, bucket policies are evaluated with their conditions, for requests over HTTPS."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        statements = json.loads(self.policy)["Statement"]
+        permitted = False
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if not statement_applies(statement, S3_REQUEST_CONTEXT):
+                continue
+            unconditional = {key: value for key, value in statement.items() if key != "Condition"}
+            result = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+            if result == PermissionResult.DENIED:
+                return result
+            permitted = permitted or result == PermissionResult.PERMITTED
+        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+    with mock.patch.object(FakeBucket, "get_permission", get_permission):
         yield

@@ -45,3 +45,8 @@ def dev_config():
     from modules.config import load_environments
 
     return next(e for e in load_environments(main.CONFIG_FILE) if e.name == "dev")
+
+
+@pytest.fixture(scope="session")
+def dev_stack_path(synth_dir: Path) -> Path:
+    return synth_dir / "stacks" / "reviews-dev" / "cdk.tf.json"
