@@ -222,6 +222,8 @@ class Audit(Construct):
             bucket=self.bucket.id,
             target_bucket=self.log_bucket.id,
             target_prefix=ACCESS_LOGS_PREFIX,
+            # S3 refuses the logging setting until the log bucket's policy admits logging.s3.amazonaws.com.
+            depends_on=[self.node.find_child("log-bucket-policy")],
         )
 
         self.log_group = log_group(self, "logs", platform=platform, name=f"/aws/kinesisfirehose/{name}")

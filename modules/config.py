@@ -75,7 +75,8 @@ class EnvironmentConfig:
     support_email: str = "support@example.com"
     escalation_email: str = "escalations@example.com"
     alarm_email: str = "alarms@example.com"
-    allowed_origin: str = "https://reviews.example.com"
+    # None: the origin of the stack's own web pages (their CloudFront distribution).
+    allowed_origin: str | None = None
     # An analysed review is NEGATIVE enough to open a case when Comprehend's Negative score
     # reaches this value; every other analysed review gets a thank-you email.
     negative_case_threshold: float = 0.5
@@ -111,7 +112,7 @@ class EnvironmentConfig:
             value = getattr(self, setting)
             if not isinstance(value, str) or not _EMAIL.match(value):
                 fail(setting, f"{value!r} is not an email address such as 'team@example.com'")
-        if not _ORIGIN.match(self.allowed_origin):
+        if self.allowed_origin is not None and not _ORIGIN.match(self.allowed_origin):
             fail(
                 "allowed_origin",
                 f"{self.allowed_origin!r} must be an https origin without path (https://reviews.example.com) "
@@ -178,6 +179,10 @@ def parse_environment(name: str, settings: Mapping[str, Any], where: str = "envi
     defaults = EnvironmentConfig(name=name)
     for setting, value in values.items():
         expected = type(getattr(defaults, setting))
+        if setting == "allowed_origin" and value is None:
+            continue
+        if setting == "allowed_origin" and type(value) is not str:
+            raise ConfigError(f"{where}: {name}.allowed_origin: {value!r} must be a str")
         if expected in (str, int) and (type(value) is not expected):
             raise ConfigError(f"{where}: {name}.{setting}: {value!r} must be a {expected.__name__}")
     if "state_backend" in values and values["state_backend"] is not None:

@@ -233,7 +233,8 @@ class FrontendApi(Construct):
         taken to be encrypted with the platform key (the project's rule), so the query role may decrypt with it
         through DynamoDB.
       user_pool_arn: the agents' Cognito user pool; its ID tokens authorize the agents' routes.
-      allowed_origin: the one browser origin allowed by CORS, ``https://host[:port]`` or ``http://localhost[:port]``.
+      allowed_origin: the one browser origin allowed by CORS, ``https://host[:port]`` or ``http://localhost[:port]``,
+        or a Terraform reference to one (the website's CloudFront origin).
       rate_limit, burst_limit: stage-wide throttling, requests per second and burst (burst >= rate).
       execution_log_level: "ERROR" (default) or "INFO"; request and response bodies are never logged.
       manage_account_logging_role: True (default) creates the role API Gateway logs with and sets it in the
@@ -491,7 +492,10 @@ def _validate(
         Token.is_unresolved(open_cases_index) or _INDEX_NAME.match(open_cases_index)
     ):
         fail("open_cases_index", f"{open_cases_index!r} must be a DynamoDB index name (3-255 of A-Z a-z 0-9 _ . -)")
-    if not isinstance(allowed_origin, str) or not _ORIGIN.match(allowed_origin):
+    # A Terraform reference (the website's CloudFront origin) is only known at apply time.
+    if not isinstance(allowed_origin, str) or not (
+        Token.is_unresolved(allowed_origin) or _ORIGIN.match(allowed_origin)
+    ):
         fail(
             "allowed_origin",
             f"{allowed_origin!r} must be one origin without path, wildcard or quote: "

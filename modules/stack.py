@@ -21,6 +21,7 @@ from modules.operations import Operations
 from modules.rule import EventRule
 from modules.security import Platform, Security
 from modules.thank_you import ThankYou
+from modules.web import Website
 from modules.workflow import Workflow
 
 
@@ -102,6 +103,13 @@ class ReviewsStack(TerraformStack):
             archive_after_days=config.audit_archive_after_days,
             expire_after_days=config.audit_expire_after_days,
         )
+        self.website = Website(
+            self,
+            "website",
+            platform=platform,
+            user_pool_id=self.customer_service.user_pool.id,
+            user_pool_client_id=self.customer_service.user_pool_client.id,
+        )
         self.frontend = FrontendApi(
             self,
             "frontend",
@@ -112,10 +120,12 @@ class ReviewsStack(TerraformStack):
             cases_table_arn=self.customer_service.cases_table.arn,
             open_cases_index=self.customer_service.open_cases_index,
             user_pool_arn=self.customer_service.user_pool.arn,
-            allowed_origin=config.allowed_origin,
+            allowed_origin=config.allowed_origin or self.website.origin,
             rate_limit=config.api_rate_limit,
             burst_limit=config.api_burst_limit,
         )
+        # config.json tells the pages where the API is: written once the API exists.
+        self.website.publish_config(api_url=self.frontend.url)
         # Last: it watches every workflow and rule the services above created.
         self.operations = Operations(
             self,
@@ -130,6 +140,7 @@ class ReviewsStack(TerraformStack):
         )
 
         TerraformOutput(self, "api_url", value=self.frontend.url)
+        TerraformOutput(self, "site_url", value=self.website.url)
         TerraformOutput(self, "event_bus_name", value=bus.name)
         TerraformOutput(self, "agents_user_pool_id", value=self.customer_service.user_pool.id)
         TerraformOutput(self, "agents_client_id", value=self.customer_service.user_pool_client.id)

@@ -415,7 +415,13 @@ def _json_default(value: Any) -> Any:
 class ApiServer:
     """A real HTTP server on 127.0.0.1 in front of a :class:`RestApi`, in a background thread."""
 
-    def __init__(self, api: RestApi, port: int = 0, extra: Callable[[str, str], Response | None] | None = None):
+    def __init__(
+        self,
+        api: RestApi,
+        port: int = 0,
+        extra: Callable[[str, str, dict[str, str], bytes], Response | None] | None = None,
+    ):
+        """``extra(method, path, headers, body)`` answers first (web pages, say); None passes to the API."""
         self.api = api
         outer = self
 
@@ -425,7 +431,7 @@ class ApiServer:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                response = extra(self.command, self.path) if extra else None
+                response = extra(self.command, self.path, dict(self.headers.items()), body) if extra else None
                 if response is None:
                     response = outer.api.handle(
                         self.command, self.path, dict(self.headers.items()), body, self.client_address[0]

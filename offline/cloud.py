@@ -27,6 +27,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -54,7 +55,9 @@ Handler = Callable[["OfflineCloud", Resource, dict[str, Any]], dict[str, Any]]
 
 # Types that are configuration only and that moto cannot create: recorded, with the reason, never silently skipped.
 CONFIGURATION_ONLY: dict[str, str] = {
-    # Nothing in the stack needs this today; it is the place for such types, each with its reason.
+    "aws_cloudfront_origin_access_control": "CloudFront is not emulated: the offline server serves the pages itself",
+    "aws_cloudfront_response_headers_policy": "the offline server sends the same headers (modules.web.security_headers)",
+    "aws_cloudwatch_log_delivery": "CloudFront access logs: no CloudFront offline, so nothing to deliver",
 }
 # Types created in moto whose runtime behaviour does not happen offline.
 INERT: Mapping[str, str] = {
@@ -412,6 +415,44 @@ def _arn(cloud: OfflineCloud, service: str, resource: str, *, region: bool = Tru
 def _some(**values: Any) -> dict[str, Any]:
     """The keyword arguments that have a value: boto3 rejects None."""
     return {key: value for key, value in values.items() if value is not None}
+
+
+@handles("aws_cloudfront_distribution")
+def _distribution(cloud: OfflineCloud, resource: Resource, config: dict[str, Any]) -> dict[str, Any]:
+    # CloudFront is not emulated (the offline server serves the pages); the distribution only needs the identity
+    # Terraform would report, since the pages' origin and the log delivery reference it.
+    distribution_id = "E" + uuid.uuid5(uuid.NAMESPACE_URL, resource.name).hex[:13].upper()
+    return {
+        "id": distribution_id,
+        "arn": f"arn:aws:cloudfront::{cloud.account_id}:distribution/{distribution_id}",
+        "domain_name": f"{distribution_id.lower()}.cloudfront.net",
+        "hosted_zone_id": "Z2FDTNDATAQYW2",
+    }
+
+
+@handles("aws_cloudwatch_log_delivery_source", "aws_cloudwatch_log_delivery_destination")
+def _log_delivery_end(cloud: OfflineCloud, resource: Resource, config: dict[str, Any]) -> dict[str, Any]:
+    # Recorded only (CloudFront's access logs have nothing to deliver offline), with the ARN Terraform reports.
+    kind = "delivery-source" if resource.type.endswith("source") else "delivery-destination"
+    region = config.get("region") or cloud.region
+    return {"id": config["name"], "arn": f"arn:aws:logs:{region}:{cloud.account_id}:{kind}:{config['name']}"}
+
+
+@handles("aws_s3_object")
+def _object(cloud: OfflineCloud, resource: Resource, config: dict[str, Any]) -> dict[str, Any]:
+    if "content" in config:
+        body = str(config["content"]).encode("utf-8")
+    else:
+        if cloud.stack.directory is None:
+            raise TerraformError(f"{resource}: its source is a file asset; load the stack from its cdk.tf.json path")
+        body = (cloud.stack.directory / config["source"]).read_bytes()
+    extra = {
+        name: config[key]
+        for key, name in (("content_type", "ContentType"), ("cache_control", "CacheControl"))
+        if config.get(key)
+    }
+    answer = cloud.client("s3").put_object(Bucket=config["bucket"], Key=config["key"], Body=body, **extra)
+    return {"id": config["key"], "etag": answer["ETag"].strip('"'), "version_id": answer.get("VersionId", "")}
 
 
 def _first(value: Any) -> dict[str, Any]:

@@ -18,6 +18,12 @@ Each fix is small, names the AWS behaviour it restores, and has a test of its ow
   Handlebars (as SES does: values HTML-escaped in the HTML part) from the templates created with
   CreateTemplate, and recorded in the SES backend's ``sent_messages`` as a :class:`RenderedEmail`.
 
+Two that change no behaviour, only speed (the offline load test runs thousands of executions):
+
+- moto parses a state machine's definition (ANTLR) at every execution start; the parsed program is kept per
+  definition text. Execution state lives in each execution's environment, never in the program.
+- moto builds a new boto3 client for every Task call; one client per (service, region) is kept instead.
+
 Two more, entered separately by :class:`offline.cloud.OfflineCloud` (tested in tests/test_offline_cloud.py):
 
 - :func:`mock_integrations_importable`: ImportRestApi of a MOCK integration (no ``uri``) fails in moto; AWS takes it.
@@ -30,6 +36,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -143,6 +150,19 @@ def extract_json(path: str, data: Any) -> Any:
 # --- SESv2 templates ---------------------------------------------------------------------------------
 
 _compiler = pybars.Compiler()
+# pybars' compiler is not thread-safe (executions send emails from several threads): compile under a lock,
+# once per template source; the compiled functions render concurrently.
+_compiled: dict[str, Callable[[dict[str, Any]], Any]] = {}
+_compile_lock = threading.Lock()
+
+
+def _compile(source: str) -> Callable[[dict[str, Any]], Any]:
+    with _compile_lock:
+        if source not in _compiled:
+            _compiled[source] = _compiler.compile(source)
+        return _compiled[source]
+
+
 # {{name}} but not {{{name}}}, {{#if}}, {{/if}} or {{else}}.
 _PLAIN_MUSTACHE = re.compile(r"(?<!\{)\{\{\s*([A-Za-z_][\w.]*)\s*\}\}(?!\})")
 
@@ -159,7 +179,7 @@ def render_template(source: str, data: Mapping[str, Any], *, escape_html: bool) 
     if missing:
         # SES refuses to send (a RenderingFailure) when a template variable has no value.
         raise aws_error("sesv2", "SendEmail", "BadRequestException", f"Template data lacks {sorted(set(missing))}")
-    return str(_compiler.compile(source)(dict(data)))
+    return str(_compile(source)(dict(data)))
 
 
 def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
@@ -254,7 +274,7 @@ def installed(
         if handler is not None:
             response = handler(dict(normalised_parameters))
         else:
-            client = state_task_service_aws_sdk.boto_client_for(
+            client = state_task_service_aws_sdk.boto_client_for(  # the cached one while installed
                 service=self._get_boto_service_name(),
                 region=resource_runtime_part.region,
                 state_credentials=state_credentials,
@@ -275,6 +295,7 @@ def installed(
         )
 
     with ExitStack() as stack:
+        _install_speedups(stack)
         stack.enter_context(mock.patch.object(StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task))
         stack.enter_context(mock.patch.object(StateTaskServiceAwsSdk, "_from_error", from_error))
         stack.enter_context(mock.patch.object(SESV2Response, "send_email", _send_email))
@@ -283,6 +304,47 @@ def installed(
         if retry_waits is not None:
             stack.enter_context(mock.patch.object(retrier_decl, "time", _RecordedWaits(retry_waits)))
         yield
+
+
+# Every module of moto's interpreter that imported boto_client_for by name.
+_BOTO_CLIENT_USERS = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_events",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
+)
+
+
+def _install_speedups(stack: ExitStack) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.utils import boto_client
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    programs: dict[str, Any] = {}
+    clients: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+    make_client = boto_client.boto_client_for
+
+    def entrypoint(self: ExecutionWorker) -> Any:
+        definition = self._evaluation_details.state_machine_details.definition
+        with lock:
+            if definition not in programs:
+                programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+            return programs[definition]
+
+    def cached_client(region: str, service: str, state_credentials: Any = None) -> Any:
+        with lock:
+            if (service, region) not in clients:
+                clients[(service, region)] = make_client(
+                    region=region, service=service, state_credentials=state_credentials
+                )
+            return clients[(service, region)]
+
+    stack.enter_context(mock.patch.object(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint))
+    for module in _BOTO_CLIENT_USERS:
+        stack.enter_context(mock.patch.object(importlib.import_module(module), "boto_client_for", cached_client))
 
 
 # --- API Gateway: importing MOCK integrations (appended for offline/cloud.py) -------------------------

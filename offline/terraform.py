@@ -86,6 +86,8 @@ class Stack:
     """A synthesized stack: its resources and data sources by address, its provider region and its outputs."""
 
     document: dict[str, Any]
+    # The folder of cdk.tf.json: file assets (aws_s3_object's source) are relative to it.
+    directory: Path | None = None
     resources: dict[Address, Resource] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -97,7 +99,7 @@ class Stack:
 
     @classmethod
     def load(cls, path: Path | str) -> Stack:
-        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")), directory=Path(path).resolve().parent)
 
     @property
     def region(self) -> str:

@@ -50,3 +50,31 @@ def dev_config():
 @pytest.fixture(scope="session")
 def dev_stack_path(synth_dir: Path) -> Path:
     return synth_dir / "stacks" / "reviews-dev" / "cdk.tf.json"
+
+
+class Live:
+    """The offline system serving the web pages beside its API, for the browser tests."""
+
+    def __init__(self, system, agent):
+        self.system = system
+        self.agent = agent
+        self.site_url = system.server.url.rsplit("/", 1)[0]
+        self.api_url = system.api_url
+
+    def emails(self):
+        return self.system.cloud.emails()
+
+    def drain(self):
+        return self.system.cloud.drain(120)
+
+
+@pytest.fixture(scope="module")
+def live(dev_stack_path):
+    """Module-scoped: moto's state is per process, so one offline system runs at a time."""
+    from offline.web import WebRoutes
+    from tests.e2e import system_for
+
+    routes = WebRoutes()
+    with system_for(dev_stack_path, extra_routes=routes) as system:
+        routes.bind(system)
+        yield Live(system, system.create_agent("agent@example.com"))

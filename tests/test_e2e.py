@@ -62,7 +62,11 @@ def test_a_positive_review_gets_one_thank_you_email_and_three_audit_records(syst
     system.cloud.drain(60)
     [email] = emails_to(system, "pos@example.com")
     assert email.template.endswith("thank-you")
-    assert sorted(r["detail-type"] for r in audit_of(system, key)) == ["ReviewAnalysed", "ReviewSubmitted", "ThankYouSent"]
+    assert sorted(r["detail-type"] for r in audit_of(system, key)) == [
+        "ReviewAnalysed",
+        "ReviewSubmitted",
+        "ThankYouSent",
+    ]
 
 
 def test_every_event_published_validates_against_its_registered_schema(system):
@@ -115,8 +119,11 @@ def test_an_agent_resolving_a_case_sends_the_follow_up_and_publishes_case_resolv
     [resolved] = [e for e in events_of(system, key) if e["detail-type"] == "CaseResolved"]
     assert resolved["detail"]["data"]["resolution"]["agent"] == "agent@example.com"
     assert case_item(system, key)["status"]["S"] == "RESOLVED"
-    assert [c for c in system.request("GET", "/cases", headers={"Authorization": agent_token}).body["cases"]
-            if c["caseId"] == key] == []
+    assert [
+        c
+        for c in system.request("GET", "/cases", headers={"Authorization": agent_token}).body["cases"]
+        if c["caseId"] == key
+    ] == []
 
 
 @pytest.mark.parametrize(
@@ -140,8 +147,12 @@ def test_a_token_from_another_pool_is_refused(system):
     key = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
     forged = jwt.encode(
         {"alg": "RS256", "kid": "dummy"},
-        {"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_someoneelse", "token_use": "id",
-         "exp": 4102444800, "email": "mallory@example.com"},
+        {
+            "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_someoneelse",
+            "token_use": "id",
+            "exp": 4102444800,
+            "email": "mallory@example.com",
+        },
         key,
     )
     assert system.request("GET", "/cases", headers={"Authorization": forged}).status == 401
@@ -204,7 +215,9 @@ BAD_BODIES = {
     "text over 5000 characters": json.dumps({**review("positive"), "text": "a" * 5001}).encode(),
     "unknown field": json.dumps({**review("positive"), "rating": 5}).encode(),
     "bad email": json.dumps({**review("positive"), "reviewerEmail": "ada at example"}).encode(),
-    "email header injection": json.dumps({**review("positive"), "reviewerEmail": "a@example.com\r\nBcc: x@evil.test"}).encode(),
+    "email header injection": json.dumps(
+        {**review("positive"), "reviewerEmail": "a@example.com\r\nBcc: x@evil.test"}
+    ).encode(),
     "name header injection": json.dumps({**review("positive"), "reviewerName": "Ada\r\nBcc: x@evil.test"}).encode(),
     "bad product id": json.dumps({**review("positive"), "productId": "../../etc/passwd"}).encode(),
     "bad language code": json.dumps({**review("positive"), "languageCode": "english please"}).encode(),
@@ -235,7 +248,7 @@ def test_an_unknown_route_answers_403_as_api_gateway_does(system):
 
 
 NASTY_TEXTS = {
-    "quotes": 'She said "best pizza" and \'meant it\'',
+    "quotes": "She said \"best pizza\" and 'meant it'",
     "backslashes": "C:\\pizza\\best \\n is not a newline",
     "newlines and tabs": "Line one\nLine two\r\n\tindented",
     "emoji": "Great pizza 🍕🔥 would order again 👍",
@@ -250,11 +263,13 @@ NASTY_TEXTS = {
 def test_awkward_text_is_processed_intact_end_to_end(system, name):
     text = NASTY_TEXTS[name]
     email = f"nasty-{abs(hash(name))}@example.com"
-    key = submitted(system, {**review("positive", email=email), "text": text, "reviewerName": f"Zoë \"Z\" O'Neil {name}"})
+    key = submitted(
+        system, {**review("positive", email=email), "text": text, "reviewerName": f'Zoë "Z" O\'Neil {name}'}
+    )
     system.cloud.drain(60)
     [event] = [e for e in events_of(system, key) if e["detail-type"] == "ReviewSubmitted"]
     assert event["detail"]["data"]["text"] == text
-    assert event["detail"]["data"]["reviewerName"] == f"Zoë \"Z\" O'Neil {name}"
+    assert event["detail"]["data"]["reviewerName"] == f'Zoë "Z" O\'Neil {name}'
     assert [e["detail-type"] for e in events_of(system, key)][-1] in ("ThankYouSent", "CaseOpened")
     records = audit_of(system, key)
     assert all(r["detail"]["data"].get("text", text) == text for r in records)

@@ -164,23 +164,23 @@ def test_a_rest_api_with_mock_preflights_is_imported():
 
 
 @pytest.fixture(scope="class")
-def running(dev) -> Iterator[OfflineCloud]:
+def running(dev_stack_path) -> Iterator[OfflineCloud]:
     """The dev stack, up; used by one class at a time."""
-    with OfflineCloud(dev) as up:
+    with OfflineCloud(dev_stack_path) as up:
         yield up
 
 
 @pytest.fixture(scope="class")
-def after_positive_review(dev) -> Iterator[OfflineCloud]:
-    with OfflineCloud(dev) as up:
+def after_positive_review(dev_stack_path) -> Iterator[OfflineCloud]:
+    with OfflineCloud(dev_stack_path) as up:
         submit(up, "Absolutely delicious, the best margherita in town!")
         up.drain(timeout=60)
         yield up
 
 
 @pytest.fixture(scope="class")
-def after_negative_review(dev) -> Iterator[tuple[OfflineCloud, Quiescence]]:
-    with OfflineCloud(dev) as up:
+def after_negative_review(dev_stack_path) -> Iterator[tuple[OfflineCloud, Quiescence]]:
+    with OfflineCloud(dev_stack_path) as up:
         submit(up, "Cold, soggy and late. Worst pizza I have ever had.")
         yield up, up.drain(timeout=60)
 
@@ -340,9 +340,9 @@ class TestANegativeReview:
         assert [email.destinations["ToAddresses"] for email in running.emails()] == [["support@example.com"]]
 
 
-def test_a_throttled_comprehend_call_is_retried_by_the_analysis_workflow(dev):
+def test_a_throttled_comprehend_call_is_retried_by_the_analysis_workflow(dev_stack_path):
     waits: list[float] = []
-    with OfflineCloud(dev, language=LanguageServices(throttle=1), retry_waits=waits) as running:
+    with OfflineCloud(dev_stack_path, language=LanguageServices(throttle=1), retry_waits=waits) as running:
         submit(running, "Absolutely delicious, the best margherita in town!")
         running.drain(timeout=60)
         assert (len(published(running, "ReviewAnalysed")), running.language.throttled.total(), len(waits)) == (1, 1, 1)

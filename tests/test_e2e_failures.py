@@ -1,0 +1,93 @@
+"""End to end, offline, when things go wrong: throttled Comprehend, and a case nobody resolves in time."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+
+from offline.language import LanguageServices
+from offline.terraform import Stack
+from tests.e2e import review, system_for
+
+pytestmark = pytest.mark.slow
+
+
+def events_of(system, key: str, detail_type: str) -> list[dict]:
+    return [
+        e
+        for e in system.cloud.eventbridge.events
+        if e["detail"]["metadata"].get("idempotency-key") == key and e["detail-type"] == detail_type
+    ]
+
+
+def test_throttled_comprehend_is_retried_with_backoff_and_the_review_is_analysed(dev_stack_path):
+    language, waits = LanguageServices(throttle=2), []
+    with system_for(dev_stack_path, language=language, retry_waits=waits) as system:
+        key = str(uuid.uuid4())
+        assert system.submit_review(review("positive", email="retried@example.com"), key).status == 202
+        system.cloud.drain(60)
+        assert language.throttled["comprehend:DetectSentiment"] == 2
+        assert len(waits) == 2 and waits[1] >= 0
+        assert len(events_of(system, key, "ReviewAnalysed")) == 1
+        assert len([m for m in system.cloud.emails() if "retried@example.com" in m.destinations["ToAddresses"]]) == 1
+
+
+def test_persistent_throttling_ends_in_analysis_failed_with_the_review_kept_and_audited(dev_stack_path):
+    language = LanguageServices(throttle=1000)
+    with system_for(dev_stack_path, language=language, retry_waits=[]) as system:
+        key = str(uuid.uuid4())
+        body = review("positive", email="throttled@example.com")
+        assert system.submit_review(body, key).status == 202
+        system.cloud.drain(60)
+        [failed] = events_of(system, key, "ReviewAnalysisFailed")
+        assert failed["detail"]["data"]["error"] == "Comprehend.ThrottlingException"
+        assert {k: failed["detail"]["data"][k] for k in ("reviewerEmail", "text")} == {
+            "reviewerEmail": body["reviewerEmail"],
+            "text": body["text"],
+        }
+        bucket = system.cloud.resource("aws_s3_bucket", "audit/bucket")["bucket"]
+        audited = [
+            r["detail-type"]
+            for r in system.cloud.json_lines(bucket, "events/")
+            if r["detail"]["metadata"]["idempotency-key"] == key
+        ]
+        assert sorted(audited) == ["ReviewAnalysisFailed", "ReviewSubmitted"]
+        assert system.cloud.emails() == []
+
+
+def with_case_timeout(stack_path, seconds: int) -> Stack:
+    """The synthesized dev stack with the case workflow's timeout shortened, so escalation happens in a test."""
+    stack = json.loads(stack_path.read_text())
+    for machine in stack["resource"]["aws_sfn_state_machine"].values():
+        definition = json.loads(machine["definition"])
+        if "WaitForAgent" in definition["States"]:
+            definition["States"]["WaitForAgent"]["TimeoutSeconds"] = seconds
+            machine["definition"] = json.dumps(definition)
+    return Stack(stack, directory=stack_path.parent)
+
+
+def test_a_case_nobody_resolves_in_time_escalates_and_an_agent_can_still_resolve_it(dev_stack_path):
+    with system_for(with_case_timeout(dev_stack_path, 1)) as system:
+        key = str(uuid.uuid4())
+        assert system.submit_review(review("negative", email="late@example.com"), key).status == 202
+        deadline = time.monotonic() + 30
+        while not events_of(system, key, "CaseEscalated") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        system.cloud.drain(60)
+        [escalated] = events_of(system, key, "CaseEscalated")
+        [opened] = events_of(system, key, "CaseOpened")
+        assert escalated["detail"]["metadata"]["callbackToken"] != opened["detail"]["metadata"]["callbackToken"]
+        assert [m for m in system.cloud.emails() if m.destinations["ToAddresses"] == ["escalations@example.com"]]
+        token = system.sign_in(*system.create_agent())
+        cases = system.request("GET", "/cases", headers={"Authorization": token}).body["cases"]
+        assert [c["status"] for c in cases if c["caseId"] == key] == ["ESCALATED"]
+        answer = system.request(
+            "POST", f"/cases/{key}/resolution", {"note": "Sorry for the wait."}, {"Authorization": token}
+        )
+        assert answer.status == 200
+        system.cloud.drain(60)
+        assert len(events_of(system, key, "CaseResolved")) == 1
+        assert [m for m in system.cloud.emails() if m.destinations["ToAddresses"] == ["late@example.com"]]

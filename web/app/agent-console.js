@@ -1,0 +1,491 @@
+// The agent console: sign in with the user pool (USER_PASSWORD_AUTH, straight to Cognito's JSON API), list the open
+// cases (GET /cases), resolve one with a note (POST /cases/{caseId}/resolution). The ID token lives in
+// sessionStorage until it expires; an expired or missing session, or any 401, brings the sign-in back.
+
+import {
+  ApiError,
+  NetworkError,
+  clearStatus,
+  describeFailure,
+  element,
+  loadConfig,
+  requestJson,
+  showStatus,
+} from "./api.js";
+
+const SESSION_KEY = "reviews.agent.session";
+// Sign out this long before the token's expiry, so that no request leaves with a token about to expire.
+const EXPIRY_MARGIN_MS = 30_000;
+const NOTE_LIMIT = 2000;
+const SCORES = ["negative", "positive", "neutral", "mixed"];
+const percent = new Intl.NumberFormat("en", { style: "percent", maximumFractionDigits: 0 });
+const dates = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+const status = document.getElementById("status");
+const views = {
+  signIn: document.getElementById("sign-in-view"),
+  newPassword: document.getElementById("new-password-view"),
+  mfa: document.getElementById("mfa-view"),
+  cases: document.getElementById("cases-view"),
+};
+const account = document.getElementById("account");
+const signedInAs = document.getElementById("signed-in-as");
+const caseList = document.getElementById("cases");
+const caseCount = document.getElementById("case-count");
+
+let config = null;
+// A challenge in progress: Cognito's session string and the user it is for. Memory only, never stored.
+let challenge = null;
+let expiryTimer = null;
+let caseSerial = 0;
+
+class SessionEnded extends Error {}
+
+// ------------------------------------------------------------------------------------------------ the session
+
+function readSession() {
+  try {
+    const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+    if (session && typeof session.idToken === "string" && Number.isFinite(session.expiresAt)) {
+      return session;
+    }
+  } catch {
+    // A damaged entry is no session.
+  }
+  return null;
+}
+
+function currentSession() {
+  const session = readSession();
+  if (!session || Date.now() >= session.expiresAt - EXPIRY_MARGIN_MS) {
+    return null;
+  }
+  return session;
+}
+
+function saveSession(result, username) {
+  const session = {
+    idToken: result.IdToken,
+    expiresAt: Date.now() + Number(result.ExpiresIn || 0) * 1000,
+    username,
+  };
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  return session;
+}
+
+function endSession(kind, message) {
+  sessionStorage.removeItem(SESSION_KEY);
+  clearTimeout(expiryTimer);
+  challenge = null;
+  caseList.replaceChildren();
+  caseCount.textContent = "";
+  showView("signIn");
+  if (message) {
+    showStatus(status, kind, message);
+  }
+}
+
+function watchExpiry(session) {
+  clearTimeout(expiryTimer);
+  const remaining = session.expiresAt - EXPIRY_MARGIN_MS - Date.now();
+  expiryTimer = setTimeout(() => endSession("info", "Your session has expired. Please sign in again."), Math.max(0, remaining));
+}
+
+// ---------------------------------------------------------------------------------------------------- views
+
+/** Show one view; moving the focus to its heading tells keyboard and screen reader users that the page changed. */
+function showView(name, { focus = true } = {}) {
+  for (const [key, view] of Object.entries(views)) {
+    view.hidden = key !== name;
+  }
+  account.hidden = name !== "cases";
+  if (focus) {
+    views[name].querySelector("h1")?.focus();
+  }
+}
+
+function busy(button, value, label) {
+  button.disabled = value;
+  if (label) {
+    button.textContent = label;
+  }
+}
+
+// -------------------------------------------------------------------------------------------------- Cognito
+
+async function cognito(action, body) {
+  // The Cognito Identity Provider JSON API, as the AWS SDKs call it; public clients need no signature.
+  // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html
+  let response;
+  try {
+    response = await fetch(config.cognitoEndpoint, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": `AWSCognitoIdentityProviderService.${action}`,
+      },
+      body: JSON.stringify(body),
+      cache: "no-store",
+      credentials: "omit",
+    });
+  } catch (error) {
+    throw new NetworkError(error);
+  }
+  let payload = {};
+  try {
+    payload = (await response.json()) ?? {};
+  } catch {
+    // A body that is not JSON: the status speaks for itself.
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, payload, `Sign-in failed (${response.status}).`);
+  }
+  return payload;
+}
+
+function signInFailure(error) {
+  if (error instanceof ApiError) {
+    const messages = {
+      NotAuthorizedException: "Incorrect email address or password.",
+      UserNotFoundException: "Incorrect email address or password.",
+      PasswordResetRequiredException: "Your password has to be reset. Ask an administrator for a new temporary password.",
+      UserNotConfirmedException: "Your account is not confirmed yet. Ask an administrator.",
+      InvalidPasswordException: error.message,
+      CodeMismatchException: "That code is not right. Try the current code.",
+      ExpiredCodeException: "That code has expired. Try the current code.",
+      TooManyRequestsException: "Too many attempts. Wait a minute, then try again.",
+      LimitExceededException: "Too many attempts. Wait a minute, then try again.",
+    };
+    if (error.type === "NotAuthorizedException" && /session/i.test(error.message)) {
+      return "The sign-in took too long. Please sign in again.";
+    }
+    return messages[error.type] ?? error.message;
+  }
+  return describeFailure(error).message;
+}
+
+/** Continue with what Cognito answered: tokens (signed in) or a challenge to answer. */
+function proceed(answer, username) {
+  if (answer.AuthenticationResult?.IdToken) {
+    challenge = null;
+    const session = saveSession(answer.AuthenticationResult, username);
+    startConsole(session);
+    return;
+  }
+  const parameters = answer.ChallengeParameters ?? {};
+  challenge = {
+    name: answer.ChallengeName,
+    session: answer.Session,
+    // With email as the username, Cognito names the user by its own id in challenges.
+    username: parameters.USER_ID_FOR_SRP || parameters.USERNAME || username,
+    displayName: username,
+  };
+  if (answer.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+    let required = [];
+    try {
+      required = JSON.parse(parameters.requiredAttributes || "[]");
+    } catch {
+      required = [];
+    }
+    if (required.length) {
+      endSession("error", "Your account needs details this console cannot collect. Ask an administrator to complete it.");
+      return;
+    }
+    clearStatus(status);
+    showView("newPassword");
+  } else if (answer.ChallengeName === "SOFTWARE_TOKEN_MFA") {
+    clearStatus(status);
+    showView("mfa");
+  } else {
+    endSession("error", `This console cannot complete the sign-in step “${answer.ChallengeName}”. Ask an administrator.`);
+  }
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const button = document.getElementById("sign-in");
+  if (button.disabled) {
+    return;
+  }
+  const username = document.getElementById("username").value.trim();
+  const password = document.getElementById("password").value;
+  if (!username || !password) {
+    showStatus(status, "error", "Enter your email address and your password.");
+    (username ? document.getElementById("password") : document.getElementById("username")).focus();
+    return;
+  }
+  busy(button, true, "Signing in…");
+  showStatus(status, "info", "Signing in…");
+  try {
+    const answer = await cognito("InitiateAuth", {
+      AuthFlow: "USER_PASSWORD_AUTH",
+      ClientId: config.userPoolClientId,
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    });
+    document.getElementById("password").value = "";
+    proceed(answer, username);
+  } catch (error) {
+    showStatus(status, "error", signInFailure(error));
+    document.getElementById("password").focus();
+  } finally {
+    busy(button, false, "Sign in");
+  }
+}
+
+async function respond(button, label, responses) {
+  if (!challenge) {
+    endSession("error", "The sign-in took too long. Please sign in again.");
+    return;
+  }
+  busy(button, true, "Please wait…");
+  try {
+    const answer = await cognito("RespondToAuthChallenge", {
+      ChallengeName: challenge.name,
+      ClientId: config.userPoolClientId,
+      Session: challenge.session,
+      ChallengeResponses: { USERNAME: challenge.username, ...responses },
+    });
+    proceed(answer, challenge.displayName);
+  } catch (error) {
+    showStatus(status, "error", signInFailure(error));
+  } finally {
+    busy(button, false, label);
+  }
+}
+
+async function setNewPassword(event) {
+  event.preventDefault();
+  const button = document.getElementById("set-password");
+  if (button.disabled) {
+    return;
+  }
+  const password = document.getElementById("new-password");
+  const again = document.getElementById("confirm-password");
+  if (password.value.length < 12) {
+    showStatus(status, "error", "The new password needs at least 12 characters.");
+    password.focus();
+    return;
+  }
+  if (password.value !== again.value) {
+    showStatus(status, "error", "The two passwords differ. Type the same password twice.");
+    again.focus();
+    return;
+  }
+  await respond(button, "Set password and sign in", { NEW_PASSWORD: password.value });
+  password.value = "";
+  again.value = "";
+}
+
+async function verifyCode(event) {
+  event.preventDefault();
+  const button = document.getElementById("verify-code");
+  if (button.disabled) {
+    return;
+  }
+  const code = document.getElementById("mfa-code");
+  if (!/^\d{6}$/.test(code.value.trim())) {
+    showStatus(status, "error", "Enter the six digits your authenticator app shows.");
+    code.focus();
+    return;
+  }
+  await respond(button, "Verify and sign in", { SOFTWARE_TOKEN_MFA_CODE: code.value.trim() });
+  code.value = "";
+}
+
+function signOut() {
+  endSession("info", "You have signed out.");
+}
+
+// ---------------------------------------------------------------------------------------------------- cases
+
+/** A call of the agents' API with the session's token; a missing, expired or refused token ends the session. */
+async function callApi(path, options = {}) {
+  const session = currentSession();
+  if (!session) {
+    throw new SessionEnded();
+  }
+  try {
+    return await requestJson(`${config.apiUrl}${path}`, {
+      ...options,
+      headers: { ...(options.headers ?? {}), Authorization: session.idToken },
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      throw new SessionEnded();
+    }
+    throw error;
+  }
+}
+
+function sessionEnded() {
+  endSession("info", "Your session has ended. Please sign in again.");
+}
+
+function formatDate(value) {
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? String(value ?? "") : dates.format(date);
+}
+
+function scoreList(scores) {
+  const list = element("dl", { className: "scores" });
+  for (const name of SCORES) {
+    const value = Number(scores?.[name]);
+    list.append(
+      element("div", { className: `score score-${name}` }, [
+        element("dt", { text: name[0].toUpperCase() + name.slice(1) }),
+        element("dd", { text: Number.isFinite(value) ? percent.format(value) : "–" }),
+      ]),
+    );
+  }
+  return list;
+}
+
+function caseItem(item) {
+  caseSerial += 1;
+  const id = `case-${caseSerial}`;
+  const note = element("textarea", {
+    attributes: {
+      id: `${id}-note`,
+      name: "note",
+      rows: "3",
+      maxlength: String(NOTE_LIMIT),
+      required: "",
+      "aria-describedby": `${id}-note-hint`,
+    },
+  });
+  const button = element("button", { text: "Resolve case", attributes: { type: "submit" } });
+  const form = element("form", { className: "resolve", attributes: { novalidate: "" } }, [
+    element("div", { className: "field" }, [
+      element("label", { text: "Resolution note", attributes: { for: `${id}-note` } }),
+      note,
+      element("p", { className: "hint", text: "Emailed to the customer.", attributes: { id: `${id}-note-hint` } }),
+    ]),
+    button,
+  ]);
+  const listItem = element("li", { className: "case" }, [
+    element("article", { attributes: { "aria-labelledby": `${id}-title` } }, [
+      element("h2", { text: `${item.productId ?? "Unknown product"} — ${item.reviewerName ?? "Anonymous"}`, attributes: { id: `${id}-title` } }),
+      element("p", { className: "case-meta" }, [
+        "Opened ",
+        element("time", { text: formatDate(item.openedAt), attributes: { datetime: String(item.openedAt ?? "") } }),
+        ` · ${item.status ?? "OPEN"} · ${item.sentiment ?? ""}`,
+      ]),
+      scoreList(item.sentimentScore),
+      element("p", { className: "review-text", text: String(item.text ?? "") }),
+      element("p", { className: "case-id" }, ["Case ", element("code", { text: String(item.caseId ?? "") })]),
+      form,
+    ]),
+  ]);
+  listItem.dataset.caseId = String(item.caseId ?? "");
+  form.addEventListener("submit", (event) => resolveCase(event, item, listItem, note, button));
+  return listItem;
+}
+
+function countCases() {
+  const count = caseList.children.length;
+  caseCount.textContent = count === 0 ? "No open cases." : count === 1 ? "1 open case." : `${count} open cases.`;
+}
+
+async function loadCases() {
+  const refresh = document.getElementById("refresh");
+  busy(refresh, true, "Refreshing…");
+  try {
+    const answer = await callApi("/cases");
+    const cases = Array.isArray(answer.cases) ? answer.cases : [];
+    // Newest first, whatever order the answer came in.
+    cases.sort((a, b) => String(b.openedAt ?? "").localeCompare(String(a.openedAt ?? "")));
+    caseList.replaceChildren(...cases.map(caseItem));
+    countCases();
+    clearStatus(status);
+  } catch (error) {
+    if (error instanceof SessionEnded) {
+      sessionEnded();
+      return;
+    }
+    const { message, details } = describeFailure(error);
+    showStatus(status, "error", `The open cases could not be loaded: ${message}`, details);
+  } finally {
+    busy(refresh, false, "Refresh");
+  }
+}
+
+async function resolveCase(event, item, listItem, note, button) {
+  event.preventDefault();
+  if (button.disabled) {
+    return;
+  }
+  const text = note.value.trim();
+  if (!text || text.length > NOTE_LIMIT) {
+    note.setAttribute("aria-invalid", "true");
+    showStatus(status, "error", `Write a resolution note (1 to ${NOTE_LIMIT} characters) before resolving.`);
+    note.focus();
+    return;
+  }
+  note.removeAttribute("aria-invalid");
+  busy(button, true, "Resolving…");
+  try {
+    await callApi(`/cases/${encodeURIComponent(item.caseId)}/resolution`, { method: "POST", body: { note: text } });
+    removeCase(listItem);
+    showStatus(status, "success", `Case of ${item.reviewerName ?? "the customer"} (${item.productId ?? ""}) resolved. The customer will get your note by email.`);
+  } catch (error) {
+    if (error instanceof SessionEnded) {
+      sessionEnded();
+      return;
+    }
+    const { message, details } = describeFailure(error);
+    if (error instanceof ApiError && error.status === 404) {
+      removeCase(listItem);
+    }
+    showStatus(status, "error", message, details);
+    busy(button, false, "Resolve case");
+  }
+}
+
+function removeCase(listItem) {
+  const next = listItem.nextElementSibling ?? listItem.previousElementSibling;
+  listItem.remove();
+  countCases();
+  // Keep the keyboard where the agent works: the next case's note, or the list's heading.
+  (next?.querySelector("textarea") ?? document.getElementById("cases-heading")).focus();
+}
+
+function startConsole(session) {
+  signedInAs.textContent = `Signed in as ${session.username ?? "agent"}`;
+  watchExpiry(session);
+  showView("cases");
+  loadCases();
+}
+
+// ------------------------------------------------------------------------------------------------------ start
+
+async function start() {
+  document.getElementById("sign-in-form").addEventListener("submit", signIn);
+  document.getElementById("new-password-form").addEventListener("submit", setNewPassword);
+  document.getElementById("mfa-form").addEventListener("submit", verifyCode);
+  document.getElementById("sign-out").addEventListener("click", signOut);
+  document.getElementById("refresh").addEventListener("click", loadCases);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && !views.cases.hidden && !currentSession()) {
+      sessionEnded();
+    }
+  });
+  try {
+    config = await loadConfig(["apiUrl", "userPoolClientId", "cognitoEndpoint"]);
+  } catch (error) {
+    showView("signIn", { focus: false });
+    showStatus(status, "error", "The console could not load its settings. Reload the page to try again.", [String(error.message)]);
+    return;
+  }
+  const session = currentSession();
+  if (session) {
+    startConsole(session);
+  } else {
+    if (readSession()) {
+      endSession("info", "Your session has expired. Please sign in again.");
+    } else {
+      showView("signIn", { focus: false });
+    }
+  }
+}
+
+start();
