@@ -30,6 +30,17 @@ install_test_tools() {
   if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
+  # The browser tests drive Debian's Chromium (test tools may not download browsers here).
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    elif command -v sudo >/dev/null; then
+      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "tasks.sh: the browser tests need Debian's chromium (/usr/bin/chromium): apt-get install chromium" >&2
+      exit 1
+    fi
+  fi
 }
 
 case "${1:-}" in
