@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from modules.config import ConfigError, load_environments
+from modules.config import ConfigError, load_delivery_settings, load_environments
 
 ROOT = Path(__file__).resolve().parent
 # Settings file and output folder; the cdktf CLI sets CDKTF_OUTDIR itself.
@@ -24,15 +24,27 @@ OUTDIR = Path(os.environ.get("CDKTF_OUTDIR", ROOT / "cdktf.out"))
 def build(outdir: Path) -> list[str]:
     """Validate all settings, then synthesize one stack per environment; return the stack names."""
     environments = load_environments(CONFIG_FILE)
+    delivery_settings = load_delivery_settings(CONFIG_FILE)
     # Imported after validation: loading the provider bindings costs seconds and ~0.5 GB.
     from cdktf import App
 
     from modules.stack import ReviewsStack
+    from modules.state_backend import StateBackendStack, parse_delivery
 
+    # The bootstrap stack serves every environment of the file unless its settings say otherwise.
+    delivery = parse_delivery(
+        {
+            "environments": [config.name for config in environments],
+            "deploy_regions": sorted({config.region for config in environments}),
+            **delivery_settings,
+        },
+        CONFIG_FILE.name,
+    )
     app = App(outdir=str(outdir))
-    stacks = [ReviewsStack(app, config) for config in environments]
+    stacks = [ReviewsStack(app, config).config.stack_name for config in environments]
+    StateBackendStack(app, "reviews-state", config=delivery)
     app.synth()
-    return [stack.config.stack_name for stack in stacks]
+    return [*stacks, "reviews-state"]
 
 
 def summary(outdir: Path, stack: str) -> str:

@@ -65,8 +65,10 @@ def main() -> int:
     for run in range(runs):
         for name, command in commands.items():
             results[name].append(measure(command))
-            print(f"run {run + 1}/{runs} {name:>12}: {results[name][-1][0]:6.2f} s {results[name][-1][1] / 2**20:7.0f} MiB",
-                  file=sys.stderr)
+            print(
+                f"run {run + 1}/{runs} {name:>12}: {results[name][-1][0]:6.2f} s {results[name][-1][1] / 2**20:7.0f} MiB",
+                file=sys.stderr,
+            )
     medians = {
         name: (statistics.median(t for t, _ in values), statistics.median(m for _, m in values))
         for name, values in results.items()

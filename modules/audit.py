@@ -9,7 +9,7 @@ projection over that prefix and an Athena workgroup make the trail a SQL table.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cdktf_cdktf_provider_aws.athena_workgroup import (
@@ -40,9 +40,7 @@ from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import (
     KinesisFirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorsParameters,
     KinesisFirehoseDeliveryStreamServerSideEncryption,
 )
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
     S3BucketLifecycleConfigurationRuleExpiration,
@@ -50,25 +48,12 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
     S3BucketLifecycleConfigurationRuleTransition,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
-    S3BucketOwnershipControls,
-    S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
 from constructs import Construct
 
 from modules.common import policy_document, statement
 from modules.rule import EventRule
 from modules.security import Platform
-from modules.storage import log_group
+from modules.storage import access_logging, log_group, secure_bucket
 
 # Where things live in the audit bucket. The Glue table reads only EVENTS_PREFIX.
 EVENTS_PREFIX = "events/"
@@ -166,7 +151,7 @@ class Audit(Construct):
         # Bucket names are global: the account and region keep two deployments apart.
         suffix = f"{platform.account_id}-{platform.region}"
 
-        self.bucket = _secure_bucket(
+        self.bucket = secure_bucket(
             self,
             "bucket",
             name=f"{name}-{suffix}",
@@ -187,7 +172,7 @@ class Audit(Construct):
                 "CKV2_AWS_62": "nothing consumes object events: Athena finds objects by partition projection",
             },
         )
-        self.log_bucket = _secure_bucket(
+        self.log_bucket = secure_bucket(
             self,
             "log-bucket",
             name=f"{platform.name('audit', 'logs')}-{suffix}",
@@ -216,14 +201,8 @@ class Audit(Construct):
                 }
             ],
         )
-        S3BucketLoggingA(
-            self,
-            "bucket-logging",
-            bucket=self.bucket.id,
-            target_bucket=self.log_bucket.id,
-            target_prefix=ACCESS_LOGS_PREFIX,
-            # S3 refuses the logging setting until the log bucket's policy admits logging.s3.amazonaws.com.
-            depends_on=[self.node.find_child("log-bucket-policy")],
+        access_logging(
+            self, "bucket-logging", bucket=self.bucket, log_bucket=self.log_bucket, prefix=ACCESS_LOGS_PREFIX
         )
 
         self.log_group = log_group(self, "logs", platform=platform, name=f"/aws/kinesisfirehose/{name}")
@@ -448,90 +427,3 @@ def _retention_rule(
             )
         ],
     )
-
-
-def _secure_bucket(
-    scope: Construct,
-    id: str,
-    *,
-    name: str,
-    kms_key_arn: str | None,
-    lifecycle: Sequence[S3BucketLifecycleConfigurationRule],
-    checkov_skips: Mapping[str, str],
-    statements: Callable[[str], Sequence[Mapping[str, Any]]] = lambda bucket_arn: [],
-) -> S3Bucket:
-    """A versioned bucket with default encryption (SSE-KMS with a bucket key, or SSE-S3 when
-    ``kms_key_arn`` is None), no public access, no ACLs, TLS only, and ``lifecycle``.
-    ``statements(bucket_arn)`` returns the policy statements beyond the TLS-only deny.
-    ``checkov_skips`` maps each checkov check this bucket does not meet to the reason; checkov reads
-    them from the resource's ``//`` comment object in Terraform JSON."""
-    bucket = S3Bucket(scope, id, bucket=name)
-    bucket.add_override("//.checkov", [f"checkov:skip={check}:{why}" for check, why in sorted(checkov_skips.items())])
-    versioning = S3BucketVersioningA(
-        scope,
-        f"{id}-versioning",
-        bucket=bucket.id,
-        versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-    )
-    S3BucketServerSideEncryptionConfigurationA(
-        scope,
-        f"{id}-encryption",
-        bucket=bucket.id,
-        rule=[
-            S3BucketServerSideEncryptionConfigurationRuleA(
-                apply_server_side_encryption_by_default=(
-                    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                        sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
-                    )
-                    if kms_key_arn is not None
-                    else S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                        sse_algorithm="AES256"
-                    )
-                ),
-                # One data key per bucket instead of per object: fewer KMS calls, lower cost.
-                bucket_key_enabled=kms_key_arn is not None,
-            )
-        ],
-    )
-    S3BucketPublicAccessBlock(
-        scope,
-        f"{id}-public-access-block",
-        bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-    )
-    S3BucketOwnershipControls(
-        scope,
-        f"{id}-ownership",
-        bucket=bucket.id,
-        rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-    )
-    S3BucketPolicy(
-        scope,
-        f"{id}-policy",
-        bucket=bucket.id,
-        policy=policy_document(
-            [
-                *statements(bucket.arn),
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, f"{bucket.arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-            ]
-        ),
-    )
-    S3BucketLifecycleConfiguration(
-        scope,
-        f"{id}-lifecycle",
-        bucket=bucket.id,
-        rule=list(lifecycle),
-        # Lifecycle rules on noncurrent versions need versioning in place first.
-        depends_on=[versioning],
-    )
-    return bucket

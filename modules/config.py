@@ -158,14 +158,29 @@ def load_environments(path: Path) -> list[EnvironmentConfig]:
             document = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:
             raise ConfigError(f"{where}: not valid JSON: {error}") from error
-        if not isinstance(document, dict) or set(document) != {"environments"}:
-            raise ConfigError(f'{where}: must be an object with one key, "environments"')
+        if (
+            not isinstance(document, dict)
+            or "environments" not in document
+            or set(document) - {"environments", "delivery"}
+        ):
+            raise ConfigError(f'{where}: must be an object with "environments" and, optionally, "delivery"')
         raw = document["environments"]
         if not isinstance(raw, dict) or not raw:
             raise ConfigError(f'{where}: "environments" must map environment names to their settings')
     else:
         raw = DEFAULT_ENVIRONMENTS
     return [parse_environment(name, settings, where) for name, settings in raw.items()]
+
+
+def load_delivery_settings(path: Path) -> dict[str, Any]:
+    """The raw ``delivery`` object of ``path`` (the state bootstrap stack's settings); empty when absent.
+    :func:`load_environments` has already checked the file's shape."""
+    if not path.exists():
+        return {}
+    settings = json.loads(path.read_text(encoding="utf-8")).get("delivery", {})
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path.name}: delivery: settings must be an object")
+    return settings
 
 
 def parse_environment(name: str, settings: Mapping[str, Any], where: str = "environments.json") -> EnvironmentConfig:

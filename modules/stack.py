@@ -45,8 +45,9 @@ class ReviewsStack(TerraformStack):
                 bucket=config.state_backend.bucket,
                 key=config.state_backend.key,
                 region=config.state_backend.region,
-                encrypt=True,
             )
+            # No `encrypt`: with it and no kms_key_id, Terraform writes state with SSE-S3, overriding the state
+            # bucket's default encryption with its customer key (see delivery/README.md).
             # S3-native state locking (Terraform >= 1.10); the bindings predate the argument.
             backend.add_override("use_lockfile", True)
 

@@ -24,35 +24,18 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
     S3BucketLifecycleConfigurationRuleExpiration,
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
-    S3BucketOwnershipControls,
-    S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
-    S3BucketVersioningA,
-    S3BucketVersioningVersioningConfiguration,
-)
 from constructs import Construct
 
 from modules.common import policy_document, statement
 from modules.config import ConfigError
+from modules.storage import access_logging, secure_bucket
 
 # Physical names of this stack's own resources: f"{DELIVERY_PREFIX}-{service}-{purpose}". Environments may
 # not be called "delivery" (or "state", the stack's own name), so the apply role's f"reviews-{env}-*"
@@ -82,10 +65,15 @@ NAMED_SERVICES = (
     "sns",
     "sqs",
     "states",
+    "wafv2",
 )
 # Services whose ARNs carry a generated id (REST APIs, user pools) or an address (SES identities), so no
 # name pattern can scope them; they are limited to the deployment regions instead.
 IDENTIFIED_SERVICES = ("apigateway", "cognito-idp", "ses")
+# CloudFront is global: its API, and the delivery of its access logs, answer in us-east-1 only.
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html
+EDGE_SERVICES = ("cloudfront",)
+EDGE_REGION = "us-east-1"
 # Managing the environments' KMS keys: everything except using a key to read data, which goes through
 # the services below only (kms:ViaService). https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html
 KMS_MANAGEMENT_ACTIONS = (
@@ -109,12 +97,16 @@ KMS_MANAGEMENT_ACTIONS = (
 KMS_USE_ACTIONS = ("kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*")
 # Deployment vended logs take only "*". https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
 LOG_DELIVERY_ACTIONS = (
+    "logs:CreateDelivery",
     "logs:CreateLogDelivery",
+    "logs:DeleteDelivery",
     "logs:DeleteLogDelivery",
     "logs:DeleteResourcePolicy",
+    "logs:GetDelivery",
     "logs:GetLogDelivery",
     "logs:ListLogDeliveries",
     "logs:PutResourcePolicy",
+    "logs:UpdateDeliveryConfiguration",
     "logs:UpdateLogDelivery",
 )
 # The services the environment stacks' roles are made for; the apply role may pass roles to these only.
@@ -180,9 +172,46 @@ class DeliveryConfig:
     noncurrent_version_days: int = 90
     access_log_days: int = 365
 
-    @property
-    def access_log_bucket(self) -> str:
-        return f"{self.state_bucket}{ACCESS_LOG_SUFFIX}"
+    def validate(self, where: str) -> None:
+        """Raise :class:`ConfigError` naming ``where``, the setting and what is accepted."""
+
+        def fail(setting: str, problem: str) -> None:
+            raise ConfigError(f"{where}: delivery.{setting}: {problem}")
+
+        if not _REPOSITORY.match(self.github_repository):
+            fail("github_repository", f"{self.github_repository!r} must be 'owner/name' as GitHub spells it")
+        if not _REGION.match(self.region):
+            fail("region", f"{self.region!r} is not an AWS region name such as 'eu-west-1'")
+        if not self.environments:
+            fail("environments", "must name at least one environment")
+        if len(set(self.environments)) != len(self.environments):
+            fail("environments", f"{list(self.environments)} names an environment twice")
+        for name in self.environments:
+            if not _ENVIRONMENT.match(name) or name in RESERVED_ENVIRONMENTS:
+                fail(
+                    "environments",
+                    f"{name!r} must be 2-10 lowercase letters or digits, starting with a letter, "
+                    f"and not one of {list(RESERVED_ENVIRONMENTS)}",
+                )
+        longest = 63 - len(ACCESS_LOG_SUFFIX)
+        if not _BUCKET.match(self.state_bucket) or len(self.state_bucket) > longest or ".." in self.state_bucket:
+            fail(
+                "state_bucket",
+                f"{self.state_bucket!r} must be an S3 bucket name of at most {longest} characters "
+                f"(the access-log bucket adds {ACCESS_LOG_SUFFIX!r})",
+            )
+        for name in self.environments:
+            if self.state_bucket.startswith(f"reviews-{name}-"):
+                fail(
+                    "state_bucket",
+                    f"{self.state_bucket!r} must not start with 'reviews-{name}-': the apply role manages those buckets",
+                )
+        if not self.deploy_regions or not all(_REGION.match(region) for region in self.deploy_regions):
+            fail("deploy_regions", f"{list(self.deploy_regions)} must list AWS region names such as 'eu-west-1'")
+        if not 1 <= self.noncurrent_version_days <= 3650:
+            fail("noncurrent_version_days", f"{self.noncurrent_version_days!r} must be a whole number from 1 to 3650")
+        if not 1 <= self.access_log_days <= 3650:
+            fail("access_log_days", f"{self.access_log_days!r} must be a whole number from 1 to 3650")
 
     def plan_subjects(self) -> list[str]:
         """OIDC subjects of the read-only role: pull requests, and main for drift checks and pre-approval plans."""
@@ -226,110 +255,8 @@ def parse_delivery(raw: Mapping[str, Any], where: str) -> DeliveryConfig:
         elif type(value) is not expected:
             raise fail(setting, f"{value!r} must be a {expected.__name__}")
     config = DeliveryConfig(**values)
-
-    if not _REPOSITORY.match(config.github_repository):
-        raise fail("github_repository", f"{config.github_repository!r} must be 'owner/name' as GitHub spells it")
-    if not _REGION.match(config.region):
-        raise fail("region", f"{config.region!r} is not an AWS region name such as 'eu-west-1'")
-    if not config.environments:
-        raise fail("environments", "must name at least one environment")
-    if len(set(config.environments)) != len(config.environments):
-        raise fail("environments", f"{list(config.environments)} names an environment twice")
-    for name in config.environments:
-        if not _ENVIRONMENT.match(name) or name in RESERVED_ENVIRONMENTS:
-            raise fail(
-                "environments",
-                f"{name!r} must be 2-10 lowercase letters or digits, starting with a letter, "
-                f"and not one of {list(RESERVED_ENVIRONMENTS)}",
-            )
-    longest = 63 - len(ACCESS_LOG_SUFFIX)
-    if not _BUCKET.match(config.state_bucket) or len(config.state_bucket) > longest or ".." in config.state_bucket:
-        raise fail(
-            "state_bucket",
-            f"{config.state_bucket!r} must be an S3 bucket name of at most {longest} characters "
-            f"(the access-log bucket adds {ACCESS_LOG_SUFFIX!r})",
-        )
-    for name in config.environments:
-        if config.state_bucket.startswith(f"reviews-{name}-"):
-            raise fail(
-                "state_bucket",
-                f"{config.state_bucket!r} must not start with 'reviews-{name}-': the apply role manages those buckets",
-            )
-    if not config.deploy_regions or not all(_REGION.match(region) for region in config.deploy_regions):
-        raise fail("deploy_regions", f"{list(config.deploy_regions)} must list AWS region names such as 'eu-west-1'")
-    if not 1 <= config.noncurrent_version_days <= 3650:
-        raise fail(
-            "noncurrent_version_days", f"{config.noncurrent_version_days!r} must be a whole number from 1 to 3650"
-        )
-    if not 1 <= config.access_log_days <= 3650:
-        raise fail("access_log_days", f"{config.access_log_days!r} must be a whole number from 1 to 3650")
+    config.validate(where)
     return config
-
-
-def _deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
-def _secure_bucket(scope: Construct, id: str, *, name: str, encryption: dict[str, Any]) -> S3Bucket:
-    """A versioned bucket with ACLs disabled, public access blocked and default encryption ``encryption``."""
-    bucket = S3Bucket(
-        scope,
-        id,
-        bucket=name,
-        # Losing the bucket loses every environment's state: Terraform refuses to plan its deletion.
-        lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
-    )
-    S3BucketVersioningA(
-        scope,
-        f"{id}-versioning",
-        bucket=bucket.id,
-        versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-    )
-    S3BucketOwnershipControls(
-        scope,
-        f"{id}-ownership",
-        bucket=bucket.id,
-        rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-    )
-    S3BucketPublicAccessBlock(
-        scope,
-        f"{id}-public-access",
-        bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-    )
-    S3BucketServerSideEncryptionConfigurationA(
-        scope,
-        f"{id}-encryption",
-        bucket=bucket.id,
-        rule=[
-            S3BucketServerSideEncryptionConfigurationRuleA(
-                apply_server_side_encryption_by_default=(
-                    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(**encryption)
-                ),
-                bucket_key_enabled=encryption["sse_algorithm"] == "aws:kms",
-            )
-        ],
-    )
-    return bucket
-
-
-def _checkov_skip(resource: Any, reasons: Mapping[str, str]) -> None:
-    """Record checkov suppressions on a resource, each with its reason, where checkov reads them in Terraform JSON.
-
-    The resource's ``//`` comment object (cdktf's metadata lives there too) takes a ``checkov`` list of
-    ``"checkov:skip=<id>:<reason>"``; tests/test_state_backend.py proves the suppression is read.
-    """
-    resource.add_override("//.checkov", [f"checkov:skip={check}:{reason}" for check, reason in sorted(reasons.items())])
 
 
 class StateBucket(Construct):
@@ -341,7 +268,7 @@ class StateBucket(Construct):
       ``noncurrent_version_days`` (the 10 newest kept regardless) and expired delete markers of lock files
       are removed; Terraform will not destroy it. Server access logs go to ``{name}-access-logs``, itself
       versioned, TLS-only, public access blocked, writable only by S3 log delivery for this bucket.
-    Exposes: ``bucket``, ``key``, ``alias``, ``access_logs``, ``policy``.
+    Exposes: ``bucket``, ``key``, ``alias``, ``access_logs``.
     """
 
     def __init__(
@@ -381,49 +308,12 @@ class StateBucket(Construct):
         )
         self.alias = KmsAlias(self, "alias", name=f"alias/{DELIVERY_PREFIX}-state", target_key_id=self.key.key_id)
 
-        self.access_logs = _secure_bucket(
-            self,
-            "access-logs",
-            name=f"{name}{ACCESS_LOG_SUFFIX}",
-            # S3 server access logging delivers only to buckets encrypted with SSE-S3.
-            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
-            encryption={"sse_algorithm": "AES256"},
-        )
-        _checkov_skip(
-            self.access_logs,
-            {
-                "CKV_AWS_18": "this is the access-log bucket; logging it to itself would log its own log writes",
-                "CKV_AWS_145": "S3 server access log delivery supports only SSE-S3 destination buckets",
-                "CKV_AWS_144": "access logs are kept in one region; the state they describe is versioned",
-                "CKV2_AWS_62": "nothing consumes access-log object events",
-            },
-        )
-        self.bucket = _secure_bucket(
+        self.bucket = secure_bucket(
             self,
             "bucket",
             name=name,
-            encryption={"sse_algorithm": "aws:kms", "kms_master_key_id": self.key.arn},
-        )
-        _checkov_skip(
-            self.bucket,
-            {
-                "CKV_AWS_144": "versioning with noncurrent-version retention is the recovery plan for state; "
-                "a replica would need a second key and region for a few small objects",
-                "CKV2_AWS_62": "nothing consumes state object events; the lock file changes on every plan",
-            },
-        )
-        S3BucketLoggingA(
-            self,
-            "logging",
-            bucket=self.bucket.id,
-            target_bucket=self.access_logs.id,
-            target_prefix=f"{name}/",
-        )
-        S3BucketLifecycleConfiguration(
-            self,
-            "lifecycle",
-            bucket=self.bucket.id,
-            rule=[
+            kms_key_arn=self.key.arn,
+            lifecycle=[
                 S3BucketLifecycleConfigurationRule(
                     id="expire-replaced-state-versions",
                     status="Enabled",
@@ -440,12 +330,18 @@ class StateBucket(Construct):
                     ],
                 )
             ],
+            checkov_skips={},
         )
-        S3BucketLifecycleConfiguration(
+        # Losing the bucket loses every environment's state: Terraform refuses to plan its deletion.
+        self.bucket.lifecycle = TerraformResourceLifecycle(prevent_destroy=True)
+        self.access_logs = secure_bucket(
             self,
-            "access-logs-lifecycle",
-            bucket=self.access_logs.id,
-            rule=[
+            "access-logs",
+            name=f"{name}{ACCESS_LOG_SUFFIX}",
+            # S3 delivers server access logs only to a bucket with SSE-S3 default encryption.
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+            kms_key_arn=None,
+            lifecycle=[
                 S3BucketLifecycleConfigurationRule(
                     id="expire-access-logs",
                     status="Enabled",
@@ -459,32 +355,23 @@ class StateBucket(Construct):
                     ],
                 )
             ],
-        )
-        self.policy = S3BucketPolicy(
-            self, "policy", bucket=self.bucket.id, policy=policy_document([_deny_insecure_transport(self.bucket.arn)])
-        )
-        S3BucketPolicy(
-            self,
-            "access-logs-policy",
-            bucket=self.access_logs.id,
-            policy=policy_document(
-                [
-                    _deny_insecure_transport(self.access_logs.arn),
-                    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
-                    {
-                        "Sid": "S3LogDeliveryWritesThisBucketsLogs",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "logging.s3.amazonaws.com"},
-                        "Action": "s3:PutObject",
-                        "Resource": f"{self.access_logs.arn}/{name}/*",
-                        "Condition": {
-                            "ArnLike": {"aws:SourceArn": self.bucket.arn},
-                            "StringEquals": {"aws:SourceAccount": account_id},
-                        },
+            checkov_skips={},
+            statements=lambda arn: [
+                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
+                {
+                    "Sid": "S3LogDeliveryWritesTheStateBucketsLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"{arn}/{name}/*",
+                    "Condition": {
+                        "ArnLike": {"aws:SourceArn": self.bucket.arn},
+                        "StringEquals": {"aws:SourceAccount": account_id},
                     },
-                ]
-            ),
+                }
+            ],
         )
+        access_logging(self, "logging", bucket=self.bucket, log_bucket=self.access_logs, prefix=f"{name}/")
 
     def state_statements(self, *, write: bool) -> list[dict[str, Any]]:
         """What Terraform's S3 backend with ``use_lockfile`` needs: read (and with ``write``, write) state,
@@ -538,8 +425,9 @@ class GithubDeployRoles(Construct):
       apply role ``reviews-delivery-github-apply``: trusted only by jobs that name one of the GitHub
         environments; writes limited to resources named f"reviews-{env}-*" of the environment stacks'
         services, roles of those names passed to those services only, KMS management (no data access but
-        through those services), all within ``deploy_regions``; it may never change this stack's roles,
-        the OIDC provider, the state bucket's configuration or the state key.
+        through those services), all within ``deploy_regions`` (CloudFront and the CDN's log delivery in
+        us-east-1, their only region); it may never change this stack's roles, the OIDC provider, the
+        state bucket's configuration or the state key.
       Sessions last at most one hour.
     Exposes: ``provider_arn``, ``plan_role``, ``apply_role``.
     """
@@ -614,10 +502,12 @@ class GithubDeployRoles(Construct):
 def deploy_statements(config: DeliveryConfig, *, account_id: str, partition: str) -> list[dict[str, Any]]:
     """The apply role's Allow statements: what deploying the environment stacks needs, scoped by name."""
     prefixes = [f"reviews-{name}" for name in config.environments]
-    in_regions = {"StringEquals": {"aws:RequestedRegion": list(config.deploy_regions)}}
+    regions = list(config.deploy_regions)
+    # Named resources may also live at the edge (the CDN's log delivery source and destination).
+    named_regions = sorted({*regions, EDGE_REGION})
     via_services = [
         f"{service}.{region}.amazonaws.com"
-        for region in config.deploy_regions
+        for region in regions
         for service in (*NAMED_SERVICES, *IDENTIFIED_SERVICES, "s3")
     ]
     return [
@@ -626,10 +516,16 @@ def deploy_statements(config: DeliveryConfig, *, account_id: str, partition: str
             [f"{service}:*" for service in NAMED_SERVICES],
             [
                 *(f"arn:{partition}:*:*:{account_id}:*{prefix}-*" for prefix in prefixes),
+                # Glue databases cannot hold hyphens: reviews_dev_audit_trail.
+                *(f"arn:{partition}:glue:*:{account_id}:*{prefix.replace('-', '_')}_*" for prefix in prefixes),
                 # Glue checks the account's catalog as well as the database or table.
                 f"arn:{partition}:glue:*:{account_id}:catalog",
+                # API Gateway names its execution log group after the REST API's id, which the stack pre-creates.
+                f"arn:{partition}:logs:*:{account_id}:log-group:API-Gateway-Execution-Logs_*",
+                # A web ACL referencing AWS managed rule groups needs them as resources too.
+                f"arn:{partition}:wafv2:*:*:*/managedruleset/*",
             ],
-            Condition=in_regions,
+            Condition={"StringEquals": {"aws:RequestedRegion": named_regions}},
         ),
         statement(
             "DeployEnvironmentBuckets",
@@ -644,10 +540,26 @@ def deploy_statements(config: DeliveryConfig, *, account_id: str, partition: str
             "DeployIdentifiedResources",
             [f"{service}:*" for service in IDENTIFIED_SERVICES],
             ["*"],
-            Condition=in_regions,
+            Condition={"StringEquals": {"aws:RequestedRegion": regions}},
         ),
-        statement("DeliverVendedLogs", LOG_DELIVERY_ACTIONS, ["*"], Condition=in_regions),
-        statement("ManageEnvironmentKeys", KMS_MANAGEMENT_ACTIONS, ["*"], Condition=in_regions),
+        statement(
+            "DeployEdgeResources",
+            [f"{service}:*" for service in EDGE_SERVICES],
+            ["*"],
+            Condition={"StringEquals": {"aws:RequestedRegion": [EDGE_REGION]}},
+        ),
+        statement(
+            "DeliverVendedLogs",
+            LOG_DELIVERY_ACTIONS,
+            ["*"],
+            Condition={"StringEquals": {"aws:RequestedRegion": named_regions}},
+        ),
+        statement(
+            "ManageEnvironmentKeys",
+            KMS_MANAGEMENT_ACTIONS,
+            ["*"],
+            Condition={"StringEquals": {"aws:RequestedRegion": regions}},
+        ),
         statement(
             "UseEnvironmentKeysThroughServices",
             KMS_USE_ACTIONS,
@@ -705,13 +617,14 @@ def protect_delivery_statements(
 class StateBackendStack(TerraformStack):
     """The delivery bootstrap (``reviews-state``): state bucket and GitHub deploy roles, local backend.
 
-    Inputs: a validated :class:`DeliveryConfig` (see :func:`parse_delivery`).
+    Inputs: a :class:`DeliveryConfig` (see :func:`parse_delivery`), validated again here.
     Exposes: ``config``, ``state`` (:class:`StateBucket`), ``github`` (:class:`GithubDeployRoles`).
     Outputs: the bucket, its key and the role ARNs the workflows and backends are configured with.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: DeliveryConfig):
         super().__init__(scope, id)
+        config.validate(f"StateBackendStack {id}")
         self.config = config
         AwsProvider(
             self,

@@ -58,15 +58,14 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
 # The audit trail's bucket helper gives both buckets here the same defaults (versioning, encryption, no public
 # access, no ACLs, TLS only, lifecycle, checkov reasons). TODO(lead): move it to modules/storage.py as `bucket`.
-from modules.audit import _secure_bucket
 from modules.common import ROOT
 from modules.security import Platform
+from modules.storage import access_logging, secure_bucket
 
 WEB_DIR = ROOT / "web"
 CONFIG_KEY = "config.json"
@@ -268,7 +267,7 @@ class Website(Construct):
 
         # The bucket policy names the distribution, which is built from the bucket: its ARN is filled in at synthesis.
         distribution_arn = Lazy.string_value(_Later(lambda: self.distribution.arn))
-        self.bucket = _secure_bucket(
+        self.bucket = secure_bucket(
             self,
             "bucket",
             name=f"{platform.name('web', 'site')}-{suffix}",
@@ -388,7 +387,7 @@ class Website(Construct):
             resource_arn=self.distribution.arn,
         )
         source_arn = self.log_delivery_source.arn
-        self.log_bucket = _secure_bucket(
+        self.log_bucket = secure_bucket(
             self,
             "log-bucket",
             name=f"{platform.name('web', 'logs')}-{suffix}",
@@ -432,14 +431,8 @@ class Website(Construct):
                 },
             ],
         )
-        S3BucketLoggingA(
-            self,
-            "bucket-logging",
-            bucket=self.bucket.id,
-            target_bucket=self.log_bucket.id,
-            target_prefix=S3_ACCESS_LOGS_PREFIX,
-            # S3 refuses the logging setting until the log bucket's policy admits logging.s3.amazonaws.com.
-            depends_on=[self.node.find_child("log-bucket-policy")],
+        access_logging(
+            self, "bucket-logging", bucket=self.bucket, log_bucket=self.log_bucket, prefix=S3_ACCESS_LOGS_PREFIX
         )
         self.log_delivery_destination = CloudwatchLogDeliveryDestination(
             self,

@@ -37,10 +37,11 @@ import importlib
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
@@ -86,6 +87,8 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+    # When SES accepted it (epoch seconds): the latency benchmark measures to here.
+    sent_at: float = field(default_factory=time.time)
 
 
 # --- aws-sdk parameter names -------------------------------------------------------------------------

@@ -67,5 +67,5 @@ def test_a_settings_file_that_is_not_json_names_the_file(tmp_path):
 def test_a_settings_file_without_environments_is_refused(tmp_path):
     path = tmp_path / "environments.json"
     path.write_text(json.dumps({"dev": {}}))
-    with pytest.raises(ConfigError, match='one key, "environments"'):
+    with pytest.raises(ConfigError, match='"environments" and, optionally, "delivery"'):
         load_environments(path)

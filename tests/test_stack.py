@@ -246,3 +246,9 @@ def test_an_unknown_setting_stops_synth_naming_it(tmp_path):
     result = run_main(tmp_path, {"environments": {"prod": {"log_retention": 30}}})
     assert result.returncode == 2
     assert "prod.log_retention: unknown setting" in result.stderr
+
+
+def test_an_invalid_delivery_setting_stops_synth_naming_it(tmp_path):
+    result = run_main(tmp_path, {"environments": {"dev": {}}, "delivery": {"github_repository": "not a repo"}})
+    assert result.returncode == 2
+    assert "delivery.github_repository" in result.stderr
