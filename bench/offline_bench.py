@@ -1,0 +1,210 @@
+"""Offline throughput, latency and cost of the review pipeline, from one run of the synthesized dev stack.
+
+Submits N reviews (a third positive, neutral, negative, each naming its language) concurrently through the HTTP
+API of the offline system, waits until everything settled, then prints:
+
+1. throughput (reviews per second through the whole pipeline) and p50/p99 latency from the API's 202 to the
+   thank-you email, measured offline (moto on this machine: the figures say how the emulation performs, not AWS);
+2. the billable operations per review counted in that run, and the cost per 1,000,000 reviews at the list
+   prices of bench/prices.json, per service, beside the same for the talk's original design (its counts are
+   modelled from its architecture, with the same event counts and the same duration model).
+
+    pipenv run python bench/offline_bench.py [N]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PRICES = json.loads((ROOT / "bench" / "prices.json").read_text(encoding="utf-8"))
+KINDS = ("positive", "neutral", "negative")
+# Express duration model: AWS bills duration in 100 ms steps; moto's wall times on a busy 2-core machine say
+# nothing about AWS's. Each executed Task is taken as one service round trip of this many milliseconds.
+TASK_MS = 100
+MONTH_SECONDS = 30 * 24 * 3600
+
+
+def run(count: int) -> dict[str, Any]:
+    import main
+    from modules.audit import BUFFER_INTERVAL_SECONDS
+    from tests.e2e import review, system_for
+
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+    outdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    main.build(outdir)
+    with system_for(outdir / "stacks" / "reviews-dev" / "cdk.tf.json") as system:
+        cloud = system.cloud
+        keys = {str(uuid.uuid4()): KINDS[i % 3] for i in range(count)}
+        accepted: dict[str, float] = {}
+
+        def submit(item: tuple[str, str]) -> int:
+            key, kind = item
+            answer = system.submit_review(review(kind, email=f"{key}@example.com"), idempotency_key=key)
+            accepted[key] = time.time()
+            return answer.status
+
+        started = time.time()
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            statuses = Counter(pool.map(submit, keys.items()))
+        cloud.drain(3600)
+        elapsed = time.time() - started
+
+        latencies = []
+        for email in cloud.emails():
+            key = email.destinations["ToAddresses"][0].split("@")[0]
+            if key in accepted and email.template.endswith("thank-you"):
+                latencies.append(email.sent_at - accepted[key])
+
+        usage = count_usage(system, count, BUFFER_INTERVAL_SECONDS)
+        return {"count": count, "statuses": statuses, "elapsed": elapsed, "latencies": latencies, "usage": usage}
+
+
+def count_usage(system: Any, count: int, buffer_interval: int) -> dict[str, float]:
+    """Billable quantities per review, counted from the run."""
+    cloud = system.cloud
+    sfn = cloud.client("stepfunctions")
+    express_requests = express_billed_ms = standard_transitions = dynamodb_writes = 0
+    machines = {m["arn"]: m["type"] for m in cloud.resources("aws_sfn_state_machine").values()}
+    for arn in cloud.eventbridge.executions:
+        execution = sfn.describe_execution(executionArn=arn)
+        history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        entered = [e for e in history if e["type"].endswith("StateEntered")]
+        tasks = [e for e in history if e["type"] == "TaskScheduled"]
+        dynamodb_writes += sum(
+            1
+            for e in tasks
+            if e["taskScheduledEventDetails"]["resourceType"] == "dynamodb"
+            and e["taskScheduledEventDetails"]["resource"] in ("putItem", "updateItem", "deleteItem")
+        )
+        if machines.get(execution["stateMachineArn"]) == "EXPRESS":
+            express_requests += 1
+            express_billed_ms += max(1, math.ceil(len(tasks) * TASK_MS / 100)) * 100
+        else:
+            standard_transitions += len(entered)
+    bucket = cloud.resource("aws_s3_bucket", "audit/bucket")["bucket"]
+    records = [json.dumps(r).encode() for r in cloud.json_lines(bucket, "events/")]
+    rounding = PRICES["firehose_record_rounding_kb"] * 1024
+    sources = len({json.loads(r)["source"] for r in records})
+    language = cloud.language.usage
+    per = 1 / count
+    return {
+        "api_requests": system.api.requests * per,
+        "putevents_entries": len(cloud.eventbridge.events) * per,
+        "express_requests": express_requests * per,
+        "express_gb_seconds": express_billed_ms / 1000 * PRICES["step_functions_express_billed_memory_gb"] * per,
+        "standard_transitions": standard_transitions * per,
+        "comprehend_units": (language["comprehend:DetectSentiment"] + language["comprehend:DetectDominantLanguage"])
+        * per,
+        "comprehend_calls": sum(v for k, v in cloud.language.calls.items() if k.startswith("comprehend")) * per,
+        "translate_characters": language["translate:TranslateText"] * per,
+        "ses_emails": len(cloud.emails()) * per,
+        "firehose_records": len(records) * per,
+        "firehose_billed_gb": sum(math.ceil(len(r) / rounding) * rounding for r in records) / 2**30 * per,
+        "firehose_gb": sum(len(r) for r in records) / 2**30 * per,
+        "dynamodb_writes": dynamodb_writes * per,
+        # Dynamic partitioning writes at most one object per partition (source, day) per buffer interval; spread
+        # over a month, at 1M reviews that is every interval for every source.
+        "s3_objects_per_month": sources * MONTH_SECONDS / buffer_interval,
+    }
+
+
+def original_usage(ours: dict[str, float]) -> dict[str, float]:
+    """The talk's design per review: REST API -> synchronous Express (DynamoDB PutItem + PutEvents); Standard
+    workflows for analysis (language detection on every review, sentiment, PutEvents) and notification (email or
+    case, PutEvents); audit by an Express workflow per event writing to DynamoDB. Event counts are ours."""
+    events = ours["putevents_entries"]
+    express_ms = 2 * TASK_MS + events * 1 * TASK_MS  # the front workflow's 2 tasks, 1 task per audit execution
+    return {
+        "api_requests": ours["api_requests"],
+        "putevents_entries": events,
+        "express_requests": 1 + events,
+        "express_gb_seconds": express_ms / 1000 * PRICES["step_functions_express_billed_memory_gb"],
+        # analysis: choice + 3 tasks; notification: choice + 2 tasks
+        "standard_transitions": 4 + 3,
+        "comprehend_units": 3 + ours["comprehend_units"],
+        "comprehend_calls": 2,
+        "translate_characters": ours["translate_characters"],
+        "ses_emails": ours["ses_emails"],
+        "firehose_records": 0,
+        "firehose_billed_gb": 0,
+        "firehose_gb": 0,
+        "dynamodb_writes": 1 + events,
+        "s3_objects_per_month": 0,
+    }
+
+
+def cost_per_million(usage: dict[str, float]) -> dict[str, float]:
+    m, p = 1_000_000, PRICES
+    firehose_active = usage["firehose_records"] > 0
+    return {
+        "API Gateway": usage["api_requests"] * m / 1e6 * p["api_gateway_rest_per_million_requests"],
+        "EventBridge": usage["putevents_entries"] * m / 1e6 * p["eventbridge_custom_events_per_million"],
+        "Step Functions Express": usage["express_requests"] * m / 1e6 * p["step_functions_express_per_million_requests"]
+        + usage["express_gb_seconds"] * m * p["step_functions_express_per_gb_second"],
+        "Step Functions Standard": usage["standard_transitions"]
+        * m
+        / 1000
+        * p["step_functions_standard_per_1000_transitions"],
+        "DynamoDB": usage["dynamodb_writes"] * m / 1e6 * p["dynamodb_on_demand_per_million_writes"],
+        "Firehose": (
+            usage["firehose_billed_gb"] * m * p["firehose_direct_put_per_gb"]
+            + usage["firehose_gb"] * m * p["firehose_dynamic_partitioning_per_gb"]
+            + usage["s3_objects_per_month"] / 1000 * p["firehose_dynamic_partitioning_per_1000_objects"]
+            + (MONTH_SECONDS / 3600 * p["firehose_jq_per_hour"] if firehose_active else 0)
+        ),
+        "S3": usage["s3_objects_per_month"] / 1000 * p["s3_put_per_1000_requests"],
+        "Translate": usage["translate_characters"] * m / 1e6 * p["translate_per_million_characters"],
+        "Comprehend": usage["comprehend_units"] * m * p["comprehend_per_unit"],
+        "SES": usage["ses_emails"] * m / 1000 * p["ses_per_1000_emails"],
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def report(result: dict[str, Any]) -> None:
+    count, latencies = result["count"], result["latencies"]
+    print(f"\n{count} reviews, statuses {dict(result['statuses'])}, settled in {result['elapsed']:.1f} s")
+    print(f"throughput: {count / result['elapsed']:.1f} reviews/s through the whole offline pipeline")
+    if latencies:
+        print(
+            f"API 202 -> thank-you email: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms over {len(latencies)} emails"
+        )
+    ours = result["usage"]
+    theirs = original_usage(ours)
+    print(f"\nBillable operations per review ({PRICES['region']}, prices of {PRICES['as_of']}):")
+    print(f"  {'':28}{'ours':>12}{'original':>12}")
+    for name in ours:
+        print(f"  {name:28}{ours[name]:12.4g}{theirs[name]:12.4g}")
+    our_cost, their_cost = cost_per_million(ours), cost_per_million(theirs)
+    print("\nCost per 1,000,000 reviews (USD, over one month):")
+    print(f"  {'':26}{'ours':>10}{'original':>10}")
+    for service in our_cost:
+        print(f"  {service:26}{our_cost[service]:10.2f}{their_cost[service]:10.2f}")
+    excluded = ("Comprehend", "SES")
+    mine = sum(v for k, v in our_cost.items() if k not in excluded)
+    other = sum(v for k, v in their_cost.items() if k not in excluded)
+    print(f"  {'total':26}{sum(our_cost.values()):10.2f}{sum(their_cost.values()):10.2f}")
+    print(f"  {'without Comprehend, SES':26}{mine:10.2f}{other:10.2f}   ratio {mine / other:.2f} (goal <= 0.50)")
+    print(f"Comprehend calls per review naming a supported language: {ours['comprehend_calls']:.2f} (goal 1)")
+
+
+if __name__ == "__main__":
+    report(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
