@@ -208,3 +208,35 @@ def test_agents_are_created_by_admins_only_with_strong_passwords(dev):
     _, pool = only(dev, "aws_cognito_user_pool", "agents")
     assert pool["admin_create_user_config"]["allow_admin_create_user_only"] is True
     assert pool["password_policy"]["minimum_length"] >= 12
+
+
+def test_a_case_event_arriving_after_resolution_does_not_reopen_the_case(desk):
+    desk.open(negative())
+    desk.record("CaseOpened")
+    desk.resolve("review-1")
+    emails_before = len(desk.harness.emails())
+    late = desk.record("CaseOpened")
+    assert late["status"] == "SUCCEEDED"
+    assert desk.case_item()["status"]["S"] == "RESOLVED"
+    assert len(desk.harness.emails()) == emails_before
+
+
+def test_a_follow_up_that_ses_refuses_fails_the_case_workflow_after_retries():
+    from offline.moto_fixes import aws_error
+
+    def refuse(params):
+        if params["Content"]["Template"]["TemplateName"] == "follow-up":
+            raise aws_error("sesv2", "SendEmail", "TooManyRequestsException", "slow down")
+        raise aws_error("sesv2", "SendEmail", "NotFoundException", "only the follow-up is under test")
+
+    waits: list[float] = []
+    with aws({("sesv2", "sendEmail"): refuse}, retry_waits=waits) as harness:
+        desk = Desk(harness)
+        execution = desk.open(negative())
+        # The desk's notification fails too (refused above); the case is recorded before it, so resolve works.
+        desk.record("CaseOpened")
+        assert desk.resolve("review-1")["status"] == "SUCCEEDED"
+        finished = harness.wait(execution)
+        assert finished["status"] == "FAILED"
+        assert waits == [2.0, 4.0, 8.0, 16.0, 32.0]  # MaxAttempts 5, doubling from 2 s
+        assert harness.published("CaseResolved") == []
