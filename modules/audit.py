@@ -53,7 +53,7 @@ from constructs import Construct
 from modules.common import policy_document, statement
 from modules.rule import EventRule
 from modules.security import Platform
-from modules.storage import access_logging, log_group, secure_bucket
+from modules.storage import access_log_statement, access_logging, log_group, secure_bucket
 
 # Where things live in the audit bucket. The Glue table reads only EVENTS_PREFIX.
 EVENTS_PREFIX = "events/"
@@ -166,11 +166,6 @@ class Audit(Construct):
                     expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=QUERY_RESULTS_EXPIRE_DAYS)],
                 ),
             ],
-            checkov_skips={
-                "CKV_AWS_144": "one region by design; the bus archive keeps events for replay, and a replica "
-                "would need a second region, key and bucket",
-                "CKV2_AWS_62": "nothing consumes object events: Athena finds objects by partition projection",
-            },
         )
         self.log_bucket = secure_bucket(
             self,
@@ -180,25 +175,14 @@ class Audit(Construct):
             # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
             kms_key_arn=None,
             lifecycle=[_retention_rule("access-logs", archive_after_days, expire_after_days)],
-            checkov_skips={
-                "CKV_AWS_18": "this is the access-log bucket; logging it would log its own log writes",
-                "CKV_AWS_145": "S3 server access log delivery supports only SSE-S3 destination buckets",
-                "CKV_AWS_144": "access logs stay in the region of the bucket they describe",
-                "CKV2_AWS_62": "nothing consumes access-log object events",
-            },
             statements=lambda arn: [
-                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
-                {
-                    "Sid": "S3LogsAccessToTheAuditBucket",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "logging.s3.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": f"{arn}/{ACCESS_LOGS_PREFIX}*",
-                    "Condition": {
-                        "ArnLike": {"aws:SourceArn": self.bucket.arn},
-                        "StringEquals": {"aws:SourceAccount": platform.account_id},
-                    },
-                }
+                access_log_statement(
+                    "S3LogsAccessToTheAuditBucket",
+                    log_bucket_arn=arn,
+                    prefix=ACCESS_LOGS_PREFIX,
+                    source_bucket_arn=self.bucket.arn,
+                    account_id=platform.account_id,
+                )
             ],
         )
         access_logging(

@@ -35,7 +35,7 @@ from constructs import Construct
 
 from modules.common import policy_document, statement
 from modules.config import ConfigError
-from modules.storage import access_logging, secure_bucket
+from modules.storage import access_log_statement, access_logging, secure_bucket
 
 # Physical names of this stack's own resources: f"{DELIVERY_PREFIX}-{service}-{purpose}". Environments may
 # not be called "delivery" (or "state", the stack's own name), so the apply role's f"reviews-{env}-*"
@@ -330,7 +330,6 @@ class StateBucket(Construct):
                     ],
                 )
             ],
-            checkov_skips={},
         )
         # Losing the bucket loses every environment's state: Terraform refuses to plan its deletion.
         self.bucket.lifecycle = TerraformResourceLifecycle(prevent_destroy=True)
@@ -355,20 +354,14 @@ class StateBucket(Construct):
                     ],
                 )
             ],
-            checkov_skips={},
             statements=lambda arn: [
-                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
-                {
-                    "Sid": "S3LogDeliveryWritesTheStateBucketsLogs",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "logging.s3.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": f"{arn}/{name}/*",
-                    "Condition": {
-                        "ArnLike": {"aws:SourceArn": self.bucket.arn},
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                    },
-                }
+                access_log_statement(
+                    "S3LogDeliveryWritesTheStateBucketsLogs",
+                    log_bucket_arn=arn,
+                    prefix=f"{name}/",
+                    source_bucket_arn=self.bucket.arn,
+                    account_id=account_id,
+                )
             ],
         )
         access_logging(self, "logging", bucket=self.bucket, log_bucket=self.access_logs, prefix=f"{name}/")

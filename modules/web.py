@@ -61,11 +61,9 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
-# The audit trail's bucket helper gives both buckets here the same defaults (versioning, encryption, no public
-# access, no ACLs, TLS only, lifecycle, checkov reasons). TODO(lead): move it to modules/storage.py as `bucket`.
 from modules.common import ROOT
 from modules.security import Platform
-from modules.storage import access_logging, secure_bucket
+from modules.storage import access_log_statement, access_logging, secure_bucket
 
 WEB_DIR = ROOT / "web"
 CONFIG_KEY = "config.json"
@@ -273,11 +271,6 @@ class Website(Construct):
             name=f"{platform.name('web', 'site')}-{suffix}",
             kms_key_arn=None,
             lifecycle=[_lifecycle_rule("old-versions")],
-            checkov_skips={
-                "CKV_AWS_145": "public web pages, served to anyone: SSE-S3, a customer key would protect nothing",
-                "CKV_AWS_144": "one region by design; the pages are redeployed from the repository",
-                "CKV2_AWS_62": "nothing consumes object events of the pages",
-            },
             statements=lambda arn: [
                 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
                 {
@@ -395,25 +388,14 @@ class Website(Construct):
             # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
             kms_key_arn=None,
             lifecycle=[_lifecycle_rule("logs", expire_after_days=platform.log_retention_days)],
-            checkov_skips={
-                "CKV_AWS_18": "this is the access-log bucket; logging it would log its own log writes",
-                "CKV_AWS_145": "S3 server access log delivery supports only SSE-S3 destination buckets",
-                "CKV_AWS_144": "access logs stay in the region of the bucket they describe",
-                "CKV2_AWS_62": "nothing consumes access-log object events",
-            },
             statements=lambda arn: [
-                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
-                {
-                    "Sid": "S3LogsAccessToTheSiteBucket",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "logging.s3.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": f"{arn}/{S3_ACCESS_LOGS_PREFIX}*",
-                    "Condition": {
-                        "ArnLike": {"aws:SourceArn": self.bucket.arn},
-                        "StringEquals": {"aws:SourceAccount": platform.account_id},
-                    },
-                },
+                access_log_statement(
+                    "S3LogsAccessToTheSiteBucket",
+                    log_bucket_arn=arn,
+                    prefix=S3_ACCESS_LOGS_PREFIX,
+                    source_bucket_arn=self.bucket.arn,
+                    account_id=platform.account_id,
+                ),
                 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-V2-S3.html
                 {
                     "Sid": "CloudFrontStandardLogsOfTheDistribution",
