@@ -60,7 +60,8 @@ def synthesize(stack: str) -> Path:
     import main
 
     print(f"Synthesizing (cdktf, ~20 s) into {main.OUTDIR} ...", flush=True)
-    main.build(main.OUTDIR)
+    for name in main.build(main.OUTDIR):
+        print("  " + main.summary(main.OUTDIR, name).splitlines()[0])
     path = main.OUTDIR / "stacks" / stack / "cdk.tf.json"
     if not path.exists():
         raise SystemExit(
