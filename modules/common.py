@@ -115,6 +115,18 @@ def policy_document(statements: Sequence[Mapping[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=2)
 
 
+def deny_insecure_transport(action: str, resources: str | Sequence[str]) -> dict[str, Any]:
+    """The statement that refuses every request not made over TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": resources,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def trust_policy(service: str, account_id: str, source_arn: str | None = None) -> str:
     """A role trust policy for exactly one service principal, guarded against the confused deputy."""
     condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}

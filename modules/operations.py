@@ -19,7 +19,7 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct, IConstruct
 
-from modules.common import policy_document
+from modules.common import deny_insecure_transport, policy_document
 from modules.config import _EMAIL
 from modules.rule import EventRule
 from modules.security import Platform
@@ -103,14 +103,7 @@ class Operations(Construct):
                             },
                         },
                     },
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sns:Publish",
-                        "Resource": self.topic.arn,
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
+                    deny_insecure_transport("sns:Publish", self.topic.arn),
                 ]
             ),
         )

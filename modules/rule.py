@@ -19,7 +19,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from modules.common import policy_document, statement, trust_policy
+from modules.common import deny_insecure_transport, policy_document, statement, trust_policy
 from modules.security import Platform
 
 # What the target's role may do, per kind of target.
@@ -100,14 +100,7 @@ class EventRule(Construct):
                         "Resource": self.dead_letter_queue.arn,
                         "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
                     },
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sqs:*",
-                        "Resource": self.dead_letter_queue.arn,
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
+                    deny_insecure_transport("sqs:*", self.dead_letter_queue.arn),
                 ]
             ),
         )

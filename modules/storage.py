@@ -36,7 +36,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
 from constructs import Construct
 
-from modules.common import policy_document
+from modules.common import deny_insecure_transport, policy_document
 from modules.security import Platform
 
 
@@ -138,14 +138,7 @@ def secure_bucket(
         policy=policy_document(
             [
                 *statements(bucket.arn),
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, f"{bucket.arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
+                deny_insecure_transport("s3:*", [bucket.arn, f"{bucket.arn}/*"]),
             ]
         ),
     )
