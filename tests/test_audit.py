@@ -10,7 +10,7 @@ import pytest
 from moto.events.models import EventPattern
 
 from modules.common import event_catalogue
-from tests.tf import decoded, only, ref, references, resources
+from tests.tf import bare_stack, decoded, only, ref, references, resources, sample_platform
 
 ACCOUNT_REFERENCE = "${data.aws_caller_identity.account.account_id}"
 SAMPLE_ACCOUNT = "123456789012"
@@ -269,20 +269,9 @@ def test_the_firehose_role_uses_the_key_only_through_s3_for_the_audit_bucket(
 @pytest.fixture
 def bare() -> Any:
     """A fresh stack with a platform and a bus, for constructing Audit alone."""
-    from cdktf import TerraformStack, Testing
     from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 
-    from modules.security import Platform
-
-    stack = TerraformStack(Testing.app(), "bare")
-    platform = Platform(
-        account_id=SAMPLE_ACCOUNT,
-        region="eu-west-1",
-        partition="aws",
-        prefix="reviews-test",
-        key_arn=f"arn:aws:kms:eu-west-1:{SAMPLE_ACCOUNT}:key/test",
-        log_retention_days=30,
-    )
+    stack, platform = bare_stack(), sample_platform(SAMPLE_ACCOUNT)
     bus = CloudwatchEventBus(stack, "bus", name="bus")
     return stack, platform, bus
 

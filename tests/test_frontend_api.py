@@ -14,9 +14,8 @@ from modules import common
 from modules.common import event_schema, load_json
 from modules.customer_service import OPEN_CASES_INDEX
 from modules.frontend_api import FrontendApi, TemplateError, mapping_template
-from modules.security import Platform
 from offline.apigateway_vtl import RenderResult, render
-from tests.tf import decoded, only, ref, references, resources
+from tests.tf import decoded, only, ref, references, resources, sample_platform
 
 REQUEST_ID = "c0ffee00-0000-4000-8000-000000000001"
 EPOCH_MS = 1767225600123
@@ -770,14 +769,7 @@ def test_a_service_error_answers_without_the_service_message(document):
 
 # --- the construct's inputs ---------------------------------------------------------------------------
 
-PLATFORM = Platform(
-    account_id="123456789012",
-    region="eu-west-1",
-    partition="aws",
-    prefix="reviews-test",
-    key_arn="arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    log_retention_days=30,
-)
+PLATFORM = sample_platform()
 INPUTS: dict[str, Any] = {
     "resolve_state_machine_arn": "arn:aws:states:eu-west-1:123456789012:stateMachine:resolve",
     "cases_table_name": "cases",

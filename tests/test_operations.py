@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.tf import decoded, only, ref, references, resources
+from tests.tf import bare_stack, decoded, only, ref, references, resources, sample_platform
 
 SAMPLE_ACCOUNT = "123456789012"
 
@@ -137,19 +137,8 @@ def test_only_this_accounts_alarms_may_publish_and_only_over_tls(dev: dict[str, 
 @pytest.fixture
 def bare() -> Any:
     """A fresh stack with a platform, for constructing Operations alone."""
-    from cdktf import TerraformStack, Testing
 
-    from modules.security import Platform
-
-    stack = TerraformStack(Testing.app(), "bare")
-    platform = Platform(
-        account_id=SAMPLE_ACCOUNT,
-        region="eu-west-1",
-        partition="aws",
-        prefix="reviews-test",
-        key_arn=f"arn:aws:kms:eu-west-1:{SAMPLE_ACCOUNT}:key/test",
-        log_retention_days=30,
-    )
+    stack, platform = bare_stack(), sample_platform(SAMPLE_ACCOUNT)
     return stack, platform
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from modules.security import Platform
 from modules.web import (
     CONFIG_CACHE_CONTROL,
     PAGE_CACHE_CONTROL,
@@ -23,16 +22,9 @@ from modules.web import (
     security_headers,
     site_files,
 )
-from tests.tf import decoded, only, ref, references, resources
+from tests.tf import decoded, only, ref, references, resources, sample_platform
 
-PLATFORM = Platform(
-    account_id="123456789012",
-    region="eu-west-1",
-    partition="aws",
-    prefix="reviews-test",
-    key_arn="arn:aws:kms:eu-west-1:123456789012:key/test",
-    log_retention_days=30,
-)
+PLATFORM = sample_platform()
 # What the pages must never do with data: each of these parses its argument as markup or code.
 MARKUP_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "srcdoc")
 

@@ -32,3 +32,24 @@ def references(value: str) -> list[tuple[str, str, str]]:
 
 def decoded(body: dict[str, Any], attribute: str) -> Any:
     return json.loads(body[attribute])
+
+
+def sample_platform(account_id: str = "123456789012"):
+    """The Platform a construct gets when built alone in a test (no synthesis, literal values)."""
+    from modules.security import Platform
+
+    return Platform(
+        account_id=account_id,
+        region="eu-west-1",
+        partition="aws",
+        prefix="reviews-test",
+        key_arn=f"arn:aws:kms:eu-west-1:{account_id}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        log_retention_days=30,
+    )
+
+
+def bare_stack(name: str = "bare"):
+    """An empty stack of a throwaway app, to construct one construct in; cheap, never synthesized."""
+    from cdktf import TerraformStack, Testing
+
+    return TerraformStack(Testing.app(), name)
