@@ -40,20 +40,12 @@ from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import (
     KinesisFirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorsParameters,
     KinesisFirehoseDeliveryStreamServerSideEncryption,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleExpiration,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-    S3BucketLifecycleConfigurationRuleTransition,
-)
 from constructs import Construct
 
 from modules.common import policy_document, statement
 from modules.rule import EventRule
 from modules.security import Platform
-from modules.storage import access_log_statement, access_logging, log_group, secure_bucket
+from modules.storage import access_log_bucket, lifecycle_rule, log_group, secure_bucket
 
 # Where things live in the audit bucket. The Glue table reads only EVENTS_PREFIX.
 EVENTS_PREFIX = "events/"
@@ -73,8 +65,6 @@ BUFFER_INTERVAL_SECONDS = 300
 # Partition projection enumerates dates from here to NOW: no day of the trail can predate the system.
 PROJECTION_START_DATE = "2026-01-01"
 QUERY_RESULTS_EXPIRE_DAYS = 30
-NONCURRENT_VERSIONS_EXPIRE_DAYS = 30
-ABORT_MULTIPART_AFTER_DAYS = 7
 
 # The EventBridge envelope as table columns. ``source`` is not among them: Athena rejects a column
 # named like a partition key, and the ``source`` partition holds exactly the envelope's source.
@@ -151,43 +141,41 @@ class Audit(Construct):
         # Bucket names are global: the account and region keep two deployments apart.
         suffix = f"{platform.account_id}-{platform.region}"
 
-        self.bucket = secure_bucket(
+        trail = secure_bucket(
             self,
             "bucket",
             name=f"{name}-{suffix}",
             kms_key_arn=platform.key_arn,
             lifecycle=[
-                _retention_rule("trail", archive_after_days, expire_after_days),
+                lifecycle_rule("trail", archive_after_days=archive_after_days, expire_after_days=expire_after_days),
                 # Query results are scratch: they go long before the trail they were computed from.
-                S3BucketLifecycleConfigurationRule(
-                    id="query-results",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix=QUERY_RESULTS_PREFIX)],
-                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=QUERY_RESULTS_EXPIRE_DAYS)],
+                lifecycle_rule(
+                    "query-results",
+                    prefix=QUERY_RESULTS_PREFIX,
+                    expire_after_days=QUERY_RESULTS_EXPIRE_DAYS,
+                    noncurrent_days=None,
+                    abort_multipart_days=None,
                 ),
             ],
         )
-        self.log_bucket = secure_bucket(
+        self.bucket = trail.bucket
+        self.bucket_policy = trail.policy
+        logs = access_log_bucket(
             self,
             "log-bucket",
             name=f"{platform.name('audit', 'logs')}-{suffix}",
-            # S3 delivers server access logs only to a bucket with SSE-S3 default encryption.
-            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
-            kms_key_arn=None,
-            lifecycle=[_retention_rule("access-logs", archive_after_days, expire_after_days)],
-            statements=lambda arn: [
-                access_log_statement(
-                    "S3LogsAccessToTheAuditBucket",
-                    log_bucket_arn=arn,
-                    prefix=ACCESS_LOGS_PREFIX,
-                    source_bucket_arn=self.bucket.arn,
-                    account_id=platform.account_id,
+            logs_of=self.bucket,
+            prefix=ACCESS_LOGS_PREFIX,
+            sid="S3LogsAccessToTheAuditBucket",
+            account_id=platform.account_id,
+            logging_id="bucket-logging",
+            lifecycle=[
+                lifecycle_rule(
+                    "access-logs", archive_after_days=archive_after_days, expire_after_days=expire_after_days
                 )
             ],
         )
-        access_logging(
-            self, "bucket-logging", bucket=self.bucket, log_bucket=self.log_bucket, prefix=ACCESS_LOGS_PREFIX
-        )
+        self.log_bucket = logs.bucket
 
         self.log_group = log_group(self, "logs", platform=platform, name=f"/aws/kinesisfirehose/{name}")
         self.log_stream = CloudwatchLogStream(
@@ -385,29 +373,5 @@ def _processor(
                 parameter_name=key, parameter_value=value
             )
             for key, value in parameters.items()
-        ],
-    )
-
-
-def _retention_rule(
-    rule_id: str, archive_after_days: int, expire_after_days: int
-) -> S3BucketLifecycleConfigurationRule:
-    """Every object of the bucket: to Glacier Instant Retrieval (which Athena still reads), then gone;
-    old versions and abandoned multipart uploads cleaned up."""
-    return S3BucketLifecycleConfigurationRule(
-        id=rule_id,
-        status="Enabled",
-        filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-        transition=[S3BucketLifecycleConfigurationRuleTransition(days=archive_after_days, storage_class="GLACIER_IR")],
-        expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_after_days)],
-        noncurrent_version_expiration=[
-            S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                noncurrent_days=NONCURRENT_VERSIONS_EXPIRE_DAYS
-            )
-        ],
-        abort_incomplete_multipart_upload=[
-            S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                days_after_initiation=ABORT_MULTIPART_AFTER_DAYS
-            )
         ],
     )

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from modules.common import policy_document
+from modules.storage import customer_key
 
 
 @dataclass(frozen=True)
@@ -42,52 +41,42 @@ class Security(Construct):
 
     def __init__(self, scope: Construct, id: str, *, prefix: str, account_id: str, region: str, partition: str):
         super().__init__(scope, id)
-        account_root = f"arn:{partition}:iam::{account_id}:root"
-        self.key = KmsKey(
+        self.key = customer_key(
             self,
             "key",
             description=f"{prefix}: data at rest of the review system",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "AccountAdministersKeyThroughIam",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": account_root},
-                        "Action": "kms:*",
-                        "Resource": "*",
+            account_id=account_id,
+            partition=partition,
+            statements=[
+                # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+                {
+                    "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+                        }
                     },
-                    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
-                    {
-                        "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
-                        "Effect": "Allow",
-                        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                        "Action": [
-                            "kms:Encrypt*",
-                            "kms:Decrypt*",
-                            "kms:ReEncrypt*",
-                            "kms:GenerateDataKey*",
-                            "kms:Describe*",
-                        ],
-                        "Resource": "*",
-                        "Condition": {
-                            "ArnLike": {
-                                "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
-                            }
-                        },
-                    },
-                    # EventBridge writes to encrypted dead-letter queues; CloudWatch alarms publish to the
-                    # encrypted SNS topic. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
-                    {
-                        "Sid": "EventBridgeAndAlarmsUseKeyForQueuesAndTopics",
-                        "Effect": "Allow",
-                        "Principal": {"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]},
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                        "Resource": "*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                    },
-                ]
-            ),
+                },
+                # EventBridge writes to encrypted dead-letter queues; CloudWatch alarms publish to the
+                # encrypted SNS topic. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+                {
+                    "Sid": "EventBridgeAndAlarmsUseKeyForQueuesAndTopics",
+                    "Effect": "Allow",
+                    "Principal": {"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+            ],
         )
         self.alias = KmsAlias(self, "alias", name=f"alias/{prefix}-data", target_key_id=self.key.key_id)

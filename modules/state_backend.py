@@ -22,20 +22,12 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleExpiration,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
 from constructs import Construct
 
 from modules.common import policy_document, statement
 from modules.config import ConfigError
-from modules.storage import access_log_statement, access_logging, secure_bucket
+from modules.storage import access_log_bucket, customer_key, lifecycle_rule, secure_bucket
 
 # Physical names of this stack's own resources: f"{DELIVERY_PREFIX}-{service}-{purpose}". Environments may
 # not be called "delivery" (or "state", the stack's own name), so the apply role's f"reviews-{env}-*"
@@ -287,84 +279,45 @@ class StateBucket(Construct):
             raise ValueError(f"StateBucket: noncurrent_version_days {noncurrent_version_days} must be from 1 to 3650")
         if not 1 <= access_log_days <= 3650:
             raise ValueError(f"StateBucket: access_log_days {access_log_days} must be from 1 to 3650")
-        self.key = KmsKey(
+        # Roles get the key through their IAM policies, which name exactly what they may do.
+        self.key = customer_key(
             self,
             "key",
             description=f"{DELIVERY_PREFIX}: Terraform state of every environment",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=policy_document(
-                [
-                    {
-                        # Roles get the key through their IAM policies, which name exactly what they may do.
-                        "Sid": "AccountAdministersKeyThroughIam",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    }
-                ]
-            ),
+            account_id=account_id,
+            partition=partition,
         )
         self.alias = KmsAlias(self, "alias", name=f"alias/{DELIVERY_PREFIX}-state", target_key_id=self.key.key_id)
 
-        self.bucket = secure_bucket(
+        state = secure_bucket(
             self,
             "bucket",
             name=name,
             kms_key_arn=self.key.arn,
             lifecycle=[
-                S3BucketLifecycleConfigurationRule(
-                    id="expire-replaced-state-versions",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=noncurrent_version_days, newer_noncurrent_versions=10
-                        )
-                    ],
-                    # Every lock file is deleted after each run; its delete marker is all that is left.
-                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(expired_object_delete_marker=True)],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
-                    ],
+                # Every lock file is deleted after each run; its delete marker is all that is left.
+                lifecycle_rule(
+                    "expire-replaced-state-versions",
+                    expire_delete_markers=True,
+                    noncurrent_days=noncurrent_version_days,
+                    newer_noncurrent_versions=10,
                 )
             ],
         )
+        self.bucket = state.bucket
         # Losing the bucket loses every environment's state: Terraform refuses to plan its deletion.
         self.bucket.lifecycle = TerraformResourceLifecycle(prevent_destroy=True)
-        self.access_logs = secure_bucket(
+        self.access_logs = access_log_bucket(
             self,
             "access-logs",
             name=f"{name}{ACCESS_LOG_SUFFIX}",
-            # S3 delivers server access logs only to a bucket with SSE-S3 default encryption.
-            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
-            kms_key_arn=None,
-            lifecycle=[
-                S3BucketLifecycleConfigurationRule(
-                    id="expire-access-logs",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=access_log_days)],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=1)
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
-                    ],
-                )
-            ],
-            statements=lambda arn: [
-                access_log_statement(
-                    "S3LogDeliveryWritesTheStateBucketsLogs",
-                    log_bucket_arn=arn,
-                    prefix=f"{name}/",
-                    source_bucket_arn=self.bucket.arn,
-                    account_id=account_id,
-                )
-            ],
-        )
-        access_logging(self, "logging", bucket=self.bucket, log_bucket=self.access_logs, prefix=f"{name}/")
+            logs_of=self.bucket,
+            prefix=f"{name}/",
+            sid="S3LogDeliveryWritesTheStateBucketsLogs",
+            account_id=account_id,
+            logging_id="logging",
+            lifecycle=[lifecycle_rule("expire-access-logs", expire_after_days=access_log_days, noncurrent_days=1)],
+        ).bucket
 
     def state_statements(self, *, write: bool) -> list[dict[str, Any]]:
         """What Terraform's S3 backend with ``use_lockfile`` needs: read (and with ``write``, write) state,

@@ -1,11 +1,12 @@
-"""Building blocks for data at rest, so every log group, table and bucket gets the same secure defaults:
-the platform's customer key, the platform's retention, point-in-time recovery, deletion protection,
-versioned private TLS-only buckets."""
+"""Building blocks for data at rest, so every key, log group, table and bucket gets the same secure defaults:
+rotated customer keys administered through IAM, the platform's retention, point-in-time recovery, deletion
+protection, versioned private TLS-only buckets with tidy lifecycles and access logs. Each returns what it made."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.dynamodb_table import (
@@ -16,10 +17,16 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTableServerSideEncryption,
     DynamodbTableTtl,
 )
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+    S3BucketLifecycleConfigurationRuleTransition,
 )
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
@@ -37,7 +44,47 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S
 from constructs import Construct
 
 from modules.common import deny_insecure_transport, policy_document
-from modules.security import Platform
+
+if TYPE_CHECKING:
+    from modules.security import Platform
+
+# Old versions and abandoned multipart uploads cost money and serve nobody after this long.
+NONCURRENT_VERSIONS_EXPIRE_DAYS = 30
+ABORT_MULTIPART_AFTER_DAYS = 7
+KEY_DELETION_WINDOW_DAYS = 30
+
+
+def customer_key(
+    scope: Construct,
+    id: str,
+    *,
+    description: str,
+    account_id: str,
+    partition: str,
+    statements: Sequence[Mapping[str, Any]] = (),
+) -> KmsKey:
+    """A symmetric customer-managed key rotated yearly, with a 30-day deletion window. Its policy lets the account
+    administer it through IAM, so a role uses it only when its own policy names exactly what it may do;
+    ``statements`` admit the service principals that use it."""
+    return KmsKey(
+        scope,
+        id,
+        description=description,
+        enable_key_rotation=True,
+        deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
+        policy=policy_document(
+            [
+                {
+                    "Sid": "AccountAdministersKeyThroughIam",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                *statements,
+            ]
+        ),
+    )
 
 
 def log_group(scope: Construct, id: str, *, platform: Platform, name: str) -> CloudwatchLogGroup:
@@ -75,6 +122,67 @@ def table(
     )
 
 
+@dataclass(frozen=True)
+class SecureBucket:
+    """What :func:`secure_bucket` made: dependants wire to these, never to a rebuilt construct id."""
+
+    bucket: S3Bucket
+    policy: S3BucketPolicy
+    versioning: S3BucketVersioningA
+    lifecycle: S3BucketLifecycleConfiguration
+
+
+def lifecycle_rule(
+    rule_id: str,
+    *,
+    prefix: str = "",
+    archive_after_days: int | None = None,
+    expire_after_days: int | None = None,
+    expire_delete_markers: bool = False,
+    noncurrent_days: int | None = NONCURRENT_VERSIONS_EXPIRE_DAYS,
+    newer_noncurrent_versions: int | None = None,
+    abort_multipart_days: int | None = ABORT_MULTIPART_AFTER_DAYS,
+) -> S3BucketLifecycleConfigurationRule:
+    """One enabled lifecycle rule for the objects under ``prefix``: to Glacier Instant Retrieval (which Athena still
+    reads) after ``archive_after_days``, gone after ``expire_after_days``; replaced versions expire after
+    ``noncurrent_days`` (keeping ``newer_noncurrent_versions``) and abandoned uploads after ``abort_multipart_days``.
+    None leaves that part out; ``expire_delete_markers`` removes delete markers with no version left behind."""
+    expiration = None
+    if expire_after_days is not None:
+        expiration = [S3BucketLifecycleConfigurationRuleExpiration(days=expire_after_days)]
+    elif expire_delete_markers:
+        expiration = [S3BucketLifecycleConfigurationRuleExpiration(expired_object_delete_marker=True)]
+    return S3BucketLifecycleConfigurationRule(
+        id=rule_id,
+        status="Enabled",
+        filter=[S3BucketLifecycleConfigurationRuleFilter(prefix=prefix)],
+        transition=(
+            [S3BucketLifecycleConfigurationRuleTransition(days=archive_after_days, storage_class="GLACIER_IR")]
+            if archive_after_days is not None
+            else None
+        ),
+        expiration=expiration,
+        noncurrent_version_expiration=(
+            [
+                S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                    noncurrent_days=noncurrent_days, newer_noncurrent_versions=newer_noncurrent_versions
+                )
+            ]
+            if noncurrent_days is not None
+            else None
+        ),
+        abort_incomplete_multipart_upload=(
+            [
+                S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                    days_after_initiation=abort_multipart_days
+                )
+            ]
+            if abort_multipart_days is not None
+            else None
+        ),
+    )
+
+
 def secure_bucket(
     scope: Construct,
     id: str,
@@ -83,7 +191,7 @@ def secure_bucket(
     kms_key_arn: str | None,
     lifecycle: Sequence[S3BucketLifecycleConfigurationRule],
     statements: Callable[[str], Sequence[Mapping[str, Any]]] = lambda bucket_arn: [],
-) -> S3Bucket:
+) -> SecureBucket:
     """A versioned bucket with default encryption (SSE-KMS with a bucket key, or SSE-S3 when
     ``kms_key_arn`` is None), no public access, no ACLs, TLS only, and ``lifecycle``.
     ``statements(bucket_arn)`` returns the policy statements beyond the TLS-only deny. The checkov checks a
@@ -131,7 +239,7 @@ def secure_bucket(
         bucket=bucket.id,
         rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
     )
-    S3BucketPolicy(
+    policy = S3BucketPolicy(
         scope,
         f"{id}-policy",
         bucket=bucket.id,
@@ -142,7 +250,7 @@ def secure_bucket(
             ]
         ),
     )
-    S3BucketLifecycleConfiguration(
+    lifecycle_configuration = S3BucketLifecycleConfiguration(
         scope,
         f"{id}-lifecycle",
         bucket=bucket.id,
@@ -150,7 +258,49 @@ def secure_bucket(
         # Lifecycle rules on noncurrent versions need versioning in place first.
         depends_on=[versioning],
     )
-    return bucket
+    return SecureBucket(bucket=bucket, policy=policy, versioning=versioning, lifecycle=lifecycle_configuration)
+
+
+def access_log_bucket(
+    scope: Construct,
+    id: str,
+    *,
+    name: str,
+    logs_of: S3Bucket,
+    prefix: str,
+    sid: str,
+    account_id: str,
+    logging_id: str,
+    lifecycle: Sequence[S3BucketLifecycleConfigurationRule],
+    statements: Callable[[str], Sequence[Mapping[str, Any]]] = lambda bucket_arn: [],
+) -> SecureBucket:
+    """A :func:`secure_bucket` receiving ``logs_of``'s server access logs under ``prefix``, and the logging setting
+    that sends them (construct ``logging_id``). Its encryption is SSE-S3: S3 delivers server access logs only to such
+    a bucket (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+    ``statements(bucket_arn)`` admits other log writers (CloudFront, say); ``sid`` names the S3 logging statement."""
+    log_bucket = secure_bucket(
+        scope,
+        id,
+        name=name,
+        kms_key_arn=None,
+        lifecycle=lifecycle,
+        statements=lambda arn: [
+            access_log_statement(
+                sid, log_bucket_arn=arn, prefix=prefix, source_bucket_arn=logs_of.arn, account_id=account_id
+            ),
+            *statements(arn),
+        ],
+    )
+    # S3 refuses the setting until the log bucket's policy admits logging.s3.amazonaws.com.
+    S3BucketLoggingA(
+        scope,
+        logging_id,
+        bucket=logs_of.id,
+        target_bucket=log_bucket.bucket.id,
+        target_prefix=prefix,
+        depends_on=[log_bucket.policy],
+    )
+    return log_bucket
 
 
 def access_log_statement(
@@ -169,14 +319,3 @@ def access_log_statement(
             "StringEquals": {"aws:SourceAccount": account_id},
         },
     }
-
-
-def access_logging(
-    scope: Construct, id: str, *, bucket: S3Bucket, log_bucket: S3Bucket, prefix: str
-) -> S3BucketLoggingA:
-    """Server access logs of ``bucket`` into ``log_bucket`` (made by :func:`secure_bucket`) under ``prefix``.
-    Created after the log bucket's policy: S3 refuses the setting until that policy admits logging.s3.amazonaws.com."""
-    policy = log_bucket.node.scope.node.find_child(f"{log_bucket.node.id}-policy")
-    return S3BucketLoggingA(
-        scope, id, bucket=bucket.id, target_bucket=log_bucket.id, target_prefix=prefix, depends_on=[policy]
-    )

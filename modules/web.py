@@ -51,19 +51,12 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_delivery_destination import (
     CloudwatchLogDeliveryDestinationDeliveryDestinationConfiguration,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_delivery_source import CloudwatchLogDeliverySource
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleExpiration,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
 from modules.common import ROOT
 from modules.security import Platform
-from modules.storage import access_log_statement, access_logging, secure_bucket
+from modules.storage import access_log_bucket, lifecycle_rule, secure_bucket
 
 WEB_DIR = ROOT / "web"
 CONFIG_KEY = "config.json"
@@ -96,8 +89,6 @@ CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CLOUDFRONT_LOG_REGION = "us-east-1"
 S3_ACCESS_LOGS_PREFIX = "s3-access/"
 CLOUDFRONT_LOGS_PREFIX = "cloudfront"
-NONCURRENT_VERSIONS_EXPIRE_DAYS = 30
-ABORT_MULTIPART_AFTER_DAYS = 7
 
 _ORIGIN = re.compile(r"^(https://[a-z0-9*]([a-z0-9*.-]*[a-z0-9])?|http://(localhost|127\.0\.0\.1))(:\d{1,5})?$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -265,12 +256,12 @@ class Website(Construct):
 
         # The bucket policy names the distribution, which is built from the bucket: its ARN is filled in at synthesis.
         distribution_arn = Lazy.string_value(_Later(lambda: self.distribution.arn))
-        self.bucket = secure_bucket(
+        site = secure_bucket(
             self,
             "bucket",
             name=f"{platform.name('web', 'site')}-{suffix}",
             kms_key_arn=None,
-            lifecycle=[_lifecycle_rule("old-versions")],
+            lifecycle=[lifecycle_rule("old-versions")],
             statements=lambda arn: [
                 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
                 {
@@ -283,6 +274,8 @@ class Website(Construct):
                 }
             ],
         )
+        self.bucket = site.bucket
+        self.bucket_policy = site.policy
         self.origin_access_control = CloudfrontOriginAccessControl(
             self,
             "origin-access-control",
@@ -380,22 +373,17 @@ class Website(Construct):
             resource_arn=self.distribution.arn,
         )
         source_arn = self.log_delivery_source.arn
-        self.log_bucket = secure_bucket(
+        logs = access_log_bucket(
             self,
             "log-bucket",
             name=f"{platform.name('web', 'logs')}-{suffix}",
-            # S3 delivers server access logs only to a bucket with SSE-S3 default encryption.
-            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
-            kms_key_arn=None,
-            lifecycle=[_lifecycle_rule("logs", expire_after_days=platform.log_retention_days)],
+            logs_of=self.bucket,
+            prefix=S3_ACCESS_LOGS_PREFIX,
+            sid="S3LogsAccessToTheSiteBucket",
+            account_id=platform.account_id,
+            logging_id="bucket-logging",
+            lifecycle=[lifecycle_rule("logs", expire_after_days=platform.log_retention_days)],
             statements=lambda arn: [
-                access_log_statement(
-                    "S3LogsAccessToTheSiteBucket",
-                    log_bucket_arn=arn,
-                    prefix=S3_ACCESS_LOGS_PREFIX,
-                    source_bucket_arn=self.bucket.arn,
-                    account_id=platform.account_id,
-                ),
                 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-V2-S3.html
                 {
                     "Sid": "CloudFrontStandardLogsOfTheDistribution",
@@ -413,9 +401,7 @@ class Website(Construct):
                 },
             ],
         )
-        access_logging(
-            self, "bucket-logging", bucket=self.bucket, log_bucket=self.log_bucket, prefix=S3_ACCESS_LOGS_PREFIX
-        )
+        self.log_bucket = logs.bucket
         self.log_delivery_destination = CloudwatchLogDeliveryDestination(
             self,
             "log-delivery-destination",
@@ -439,7 +425,7 @@ class Website(Construct):
             ],
             # Without the statement in place, CreateDelivery would write its own into the bucket policy, which
             # Terraform would then overwrite.
-            depends_on=[self.node.find_child("log-bucket-policy")],
+            depends_on=[logs.policy],
         )
 
     def publish_config(self, *, api_url: str) -> S3Object:
@@ -478,30 +464,6 @@ class _Later:
 
     def produce(self, context: IResolveContext) -> str:
         return str(self._produce())
-
-
-def _lifecycle_rule(rule_id: str, *, expire_after_days: int | None = None) -> S3BucketLifecycleConfigurationRule:
-    """Old versions and abandoned uploads cleaned up; current objects kept, or expired after ``expire_after_days``."""
-    return S3BucketLifecycleConfigurationRule(
-        id=rule_id,
-        status="Enabled",
-        filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-        expiration=(
-            [S3BucketLifecycleConfigurationRuleExpiration(days=expire_after_days)]
-            if expire_after_days is not None
-            else None
-        ),
-        noncurrent_version_expiration=[
-            S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                noncurrent_days=NONCURRENT_VERSIONS_EXPIRE_DAYS
-            )
-        ],
-        abort_incomplete_multipart_upload=[
-            S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                days_after_initiation=ABORT_MULTIPART_AFTER_DAYS
-            )
-        ],
-    )
 
 
 def _validate(
