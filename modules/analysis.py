@@ -4,52 +4,46 @@ ReviewAnalysed, or ReviewAnalysisFailed after retries."""
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 from constructs import Construct
 
 from modules.common import statement
-from modules.rule import EventRule
+from modules.event_bus import EventBus
+from modules.event_workflow import EventTriggeredWorkflow
 from modules.security import Platform
-from modules.workflow import Workflow
 
-REVIEW_SUBMITTED = {"source": ["reviews.frontend"], "detail-type": ["ReviewSubmitted"]}
+SERVICE = "analysis"
+# The source of the events this service publishes (asl/analyse-review.asl.json, the catalogue).
+EVENT_SOURCE = f"reviews.{SERVICE}"
 
 
 class Analysis(Construct):
     """Inputs: ``platform``, ``bus``.
-    Defaults: EXPRESS workflow ``asl/analyse-review.asl.json``; a rule on ReviewSubmitted with DLQ and retries.
-    Exposes: ``workflow``, ``rule``.
+    Defaults: EXPRESS workflow ``asl/analyse-review.asl.json`` started by the rule ``on-review-submitted``
+      (the catalogue's ReviewSubmitted consumer), with its DLQ and retries.
+    Exposes: ``consumer`` (the :class:`EventTriggeredWorkflow`), ``workflow``, ``rule`` (the EventRule).
     """
 
-    def __init__(self, scope: Construct, id: str, *, platform: Platform, bus: CloudwatchEventBus):
+    def __init__(self, scope: Construct, id: str, *, platform: Platform, bus: EventBus):
         super().__init__(scope, id)
-        self.workflow = Workflow(
+        self.consumer = EventTriggeredWorkflow(
             self,
-            "workflow",
             platform=platform,
-            service="analysis",
-            purpose="analyse-review",
+            bus=bus,
+            service=SERVICE,
+            rule="on-review-submitted",
+            workflow_id="workflow",
             asl="analyse-review",
             workflow_type="EXPRESS",
-            substitutions={"EventBusName": bus.name},
+            substitutions={"EventBusName": bus.bus.name},
             statements=[
                 # Comprehend's detect APIs and TranslateText have no resource-level permissions.
                 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncomprehend.html
                 statement("ScoreSentiment", ["comprehend:DetectDominantLanguage", "comprehend:DetectSentiment"], ["*"]),
                 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazontranslate.html
                 statement("TranslateUnsupportedLanguages", ["translate:TranslateText"], ["*"]),
-                statement("PublishEvents", ["events:PutEvents"], [bus.arn]),
+                bus.put_events_statement(),
             ],
-        )
-        self.rule = EventRule(
-            self,
-            "on-review-submitted",
-            platform=platform,
-            service="analysis",
-            purpose="on-review-submitted",
             description="Analyse every submitted review",
-            bus_name=bus.name,
-            pattern=REVIEW_SUBMITTED,
-            target_kind="states",
-            target_arn=self.workflow.state_machine.arn,
         )
+        self.workflow = self.consumer.workflow
+        self.rule = self.consumer.event_rule

@@ -18,7 +18,6 @@ from cdktf_cdktf_provider_aws.athena_workgroup import (
     AthenaWorkgroupConfigurationResultConfiguration,
     AthenaWorkgroupConfigurationResultConfigurationEncryptionConfiguration,
 )
-from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 from cdktf_cdktf_provider_aws.cloudwatch_log_stream import CloudwatchLogStream
 from cdktf_cdktf_provider_aws.glue_catalog_database import GlueCatalogDatabase
 from cdktf_cdktf_provider_aws.glue_catalog_table import (
@@ -43,10 +42,15 @@ from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import (
 from constructs import Construct
 
 from modules.common import policy_document, statement
+from modules.event_bus import EventBus
+from modules.routing import rule_pattern
 from modules.rule import EventRule
 from modules.security import Platform
 from modules.storage import access_log_bucket, lifecycle_rule, log_group, secure_bucket
 
+SERVICE = "audit"
+# The rule that takes every event of this account (the catalogue's ``this-account`` consumer).
+RULE = "all-events"
 # Where things live in the audit bucket. The Glue table reads only EVENTS_PREFIX.
 EVENTS_PREFIX = "events/"
 ERRORS_PREFIX = "errors/"
@@ -112,14 +116,14 @@ class Audit(Construct):
         id: str,
         *,
         platform: Platform,
-        bus: CloudwatchEventBus,
+        bus: EventBus,
         sources: Sequence[str],
         archive_after_days: int,
         expire_after_days: int,
     ):
         super().__init__(scope, id)
-        if not isinstance(bus, CloudwatchEventBus):
-            raise TypeError(f"Audit {id}: bus must be a CloudwatchEventBus, got {type(bus).__name__}")
+        if not isinstance(bus, EventBus):
+            raise TypeError(f"Audit {id}: bus must be an EventBus, got {type(bus).__name__}")
         if isinstance(sources, str) or not sources:
             raise ValueError(f"Audit {id}: sources must be a non-empty list of event sources, got {sources!r}")
         for source in sources:
@@ -137,7 +141,7 @@ class Audit(Construct):
                 f"archive_after_days ({archive_after_days}) and at most 36500"
             )
         self.sources = sorted(set(sources))
-        name = platform.name("audit", "events")
+        name = platform.name(SERVICE, "events")
         # Bucket names are global: the account and region keep two deployments apart.
         suffix = f"{platform.account_id}-{platform.region}"
 
@@ -163,7 +167,7 @@ class Audit(Construct):
         logs = access_log_bucket(
             self,
             "log-bucket",
-            name=f"{platform.name('audit', 'logs')}-{suffix}",
+            name=f"{platform.name(SERVICE, 'logs')}-{suffix}",
             logs_of=self.bucket,
             prefix=ACCESS_LOGS_PREFIX,
             sid="S3LogsAccessToTheAuditBucket",
@@ -281,20 +285,19 @@ class Audit(Construct):
             self,
             "rule",
             platform=platform,
-            service="audit",
-            purpose="all-events",
+            service=SERVICE,
+            purpose=RULE,
             description="Every event of this account on the bus, to the audit trail",
-            bus_name=bus.name,
-            pattern={"account": [platform.account_id]},
-            target_kind="firehose",
-            target_arn=self.delivery_stream.arn,
+            bus=bus.bus,
+            pattern=rule_pattern(SERVICE, RULE, negative_case_threshold=None, account_id=platform.account_id),
+            target=self.delivery_stream,
         )
 
         # Glue and Athena names take underscores: a hyphen needs quoting in every query.
         self.database = GlueCatalogDatabase(
             self,
             "database",
-            name=platform.name("audit", "trail").replace("-", "_"),
+            name=platform.name(SERVICE, "trail").replace("-", "_"),
             description="Audit trail of the review system's events",
         )
         location = f"s3://{self.bucket.bucket}/{EVENTS_PREFIX}"
@@ -342,7 +345,7 @@ class Audit(Construct):
         self.workgroup = AthenaWorkgroup(
             self,
             "workgroup",
-            name=platform.name("audit", "queries"),
+            name=platform.name(SERVICE, "queries"),
             description="Queries over the audit trail; results encrypted in the audit bucket",
             configuration=AthenaWorkgroupConfiguration(
                 # Clients cannot override the result location or turn encryption off.

@@ -12,9 +12,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 from cdktf_cdktf_provider_aws.cognito_user_pool import (
     CognitoUserPool,
     CognitoUserPoolAccountRecoverySetting,
@@ -33,7 +30,8 @@ from constructs import Construct
 from modules.common import statement, table_key_statement
 from modules.config import MAX_CASE_TIMEOUT_SECONDS
 from modules.email import Email
-from modules.rule import EventRule
+from modules.event_bus import EventBus
+from modules.event_workflow import EventTriggeredWorkflow
 from modules.security import Platform
 from modules.storage import table
 from modules.workflow import Workflow
@@ -41,21 +39,9 @@ from modules.workflow import Workflow
 OPEN_CASES_INDEX = "open-cases"
 # What an agent sees of an open case. The callback token is deliberately absent: the index never holds it.
 OPEN_CASE_ATTRIBUTES = ("reviewId", "reviewerName", "productId", "text", "sentiment", "sentimentScore", "status")
-CASE_EVENTS = {"source": ["reviews.customerservice"], "detail-type": ["CaseOpened", "CaseEscalated"]}
-
-
-def negative_case_pattern(negative_case_threshold: float) -> dict[str, Any]:
-    """The ReviewAnalysed events that open a case; the thank-you pattern takes every other one."""
-    return {
-        "source": ["reviews.analysis"],
-        "detail-type": ["ReviewAnalysed"],
-        "detail": {
-            "data": {
-                "sentiment": ["NEGATIVE"],
-                "sentimentScore": {"negative": [{"numeric": [">=", negative_case_threshold]}]},
-            }
-        },
-    }
+SERVICE = "customerservice"
+# The source of the events this service publishes (asl/handle-negative-review.asl.json, the catalogue).
+EVENT_SOURCE = f"reviews.{SERVICE}"
 
 
 class CustomerService(Construct):
@@ -74,7 +60,7 @@ class CustomerService(Construct):
         id: str,
         *,
         platform: Platform,
-        bus: CloudwatchEventBus,
+        bus: EventBus,
         email: Email,
         support_email: str,
         escalation_email: str,
@@ -93,7 +79,7 @@ class CustomerService(Construct):
             self,
             "cases",
             platform=platform,
-            name=platform.name("customerservice", "cases"),
+            name=platform.name(SERVICE, "cases"),
             hash_key="caseId",
             key_attributes=["queue", "openedAt"],
             # Sparse: only cases with a queue attribute (open or escalated) are in the index.
@@ -108,22 +94,22 @@ class CustomerService(Construct):
             ],
         )
         table_key = table_key_statement(platform.key_arn, platform.region)
-        publish = statement("PublishEvents", ["events:PutEvents"], [bus.arn])
         email_settings = {
             "SenderEmail": email.sender_email,
             "ConfigurationSetName": email.configuration_set.configuration_set_name,
         }
 
-        self.case_workflow = Workflow(
+        self.case_consumer = EventTriggeredWorkflow(
             self,
-            "case-workflow",
             platform=platform,
-            service="customerservice",
-            purpose="handle-negative-review",
+            bus=bus,
+            service=SERVICE,
+            rule="on-negative-review",
+            workflow_id="case-workflow",
             asl="handle-negative-review",
             workflow_type="STANDARD",
             substitutions={
-                "EventBusName": bus.name,
+                "EventBusName": bus.bus.name,
                 "CasesTableName": self.cases_table.name,
                 "CaseTimeoutSeconds": case_timeout_seconds,
                 "FollowUpTemplateName": email.template_names["follow-up"],
@@ -132,16 +118,21 @@ class CustomerService(Construct):
             statements=[
                 statement("ClaimCase", ["dynamodb:PutItem"], [self.cases_table.arn]),
                 table_key,
-                publish,
+                bus.put_events_statement(),
                 email.send_statement(["follow-up"]),
             ],
+            description="Open a customer-service case for every sufficiently negative review",
+            negative_case_threshold=negative_case_threshold,
         )
-        self.desk_workflow = Workflow(
+        self.case_workflow = self.case_consumer.workflow
+        self.case_rule = self.case_consumer.event_rule
+        self.desk_consumer = EventTriggeredWorkflow(
             self,
-            "desk-workflow",
             platform=platform,
-            service="customerservice",
-            purpose="record-case",
+            bus=bus,
+            service=SERVICE,
+            rule="on-case-event",
+            workflow_id="desk-workflow",
             asl="record-case",
             workflow_type="EXPRESS",
             substitutions={
@@ -157,12 +148,15 @@ class CustomerService(Construct):
                 table_key,
                 email.send_statement(["case-opened", "case-escalated"]),
             ],
+            description="Record opened and escalated cases and notify the team",
         )
+        self.desk_workflow = self.desk_consumer.workflow
+        self.desk_rule = self.desk_consumer.event_rule
         self.resolve_workflow = Workflow(
             self,
             "resolve-workflow",
             platform=platform,
-            service="customerservice",
+            service=SERVICE,
             purpose="resolve-case",
             asl="resolve-case",
             workflow_type="EXPRESS",
@@ -175,35 +169,10 @@ class CustomerService(Construct):
                 statement("ResumeCaseWorkflow", ["states:SendTaskSuccess"], [self.case_workflow.state_machine.arn]),
             ],
         )
-        self.case_rule = EventRule(
-            self,
-            "on-negative-review",
-            platform=platform,
-            service="customerservice",
-            purpose="on-negative-review",
-            description="Open a customer-service case for every sufficiently negative review",
-            bus_name=bus.name,
-            pattern=negative_case_pattern(negative_case_threshold),
-            target_kind="states",
-            target_arn=self.case_workflow.state_machine.arn,
-        )
-        self.desk_rule = EventRule(
-            self,
-            "on-case-event",
-            platform=platform,
-            service="customerservice",
-            purpose="on-case-event",
-            description="Record opened and escalated cases and notify the team",
-            bus_name=bus.name,
-            pattern=CASE_EVENTS,
-            target_kind="states",
-            target_arn=self.desk_workflow.state_machine.arn,
-        )
-
         self.user_pool = CognitoUserPool(
             self,
             "agents",
-            name=platform.name("customerservice", "agents"),
+            name=platform.name(SERVICE, "agents"),
             admin_create_user_config=CognitoUserPoolAdminCreateUserConfig(allow_admin_create_user_only=True),
             username_attributes=["email"],
             auto_verified_attributes=["email"],
@@ -227,7 +196,7 @@ class CustomerService(Construct):
         self.user_pool_client = CognitoUserPoolClient(
             self,
             "console",
-            name=platform.name("customerservice", "console"),
+            name=platform.name(SERVICE, "console"),
             user_pool_id=self.user_pool.id,
             generate_secret=False,
             # The console is a static page: it signs in with SRP or a password over TLS, never with a secret.

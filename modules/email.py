@@ -82,14 +82,15 @@ class Email(Construct):
         unknown = sorted(set(stems) - set(self.template_names))
         if unknown:
             raise ValueError(f"Email.send_statement: unknown templates {unknown}; known: {sorted(self.template_names)}")
-        identity = self.platform.arn("ses", f"identity/{self.sender_email}")
+        # An identity managed elsewhere has no resource here: only then is its ARN spelled out.
+        identity = (
+            self.identity.arn
+            if self.identity is not None
+            else self.platform.arn("ses", f"identity/{self.sender_email}")
+        )
         return statement(
             "SendTemplatedEmail",
             ["ses:SendEmail"],
-            [
-                identity,
-                self.configuration_set.arn,
-                *(self.platform.arn("ses", f"template/{self.template_names[stem]}") for stem in stems),
-            ],
+            [identity, self.configuration_set.arn, *(self.templates[stem].arn for stem in stems)],
             Condition={"StringEquals": {"ses:FromAddress": self.sender_email}},
         )

@@ -28,10 +28,12 @@ from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
 )
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration
 from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
-from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
+from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
 from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl, Wafv2WebAclDefaultAction, Wafv2WebAclVisibilityConfig
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
@@ -39,6 +41,7 @@ from constructs import Construct
 
 from modules import common
 from modules.common import load_json, policy_document, statement, substitute, trust_policy
+from modules.event_bus import EventBus
 from modules.security import Platform
 from modules.storage import log_group
 
@@ -227,12 +230,11 @@ class FrontendApi(Construct):
 
     Inputs:
       platform: shared account, region, naming, key and log retention.
-      bus: the event bus reviews are published to (its ``name`` and ``arn``).
-      resolve_state_machine_arn: the resolve-case Express state machine.
-      cases_table_name, cases_table_arn, open_cases_index: the cases table and its open-cases index. The table is
-        taken to be encrypted with the platform key (the project's rule), so the query role may decrypt with it
-        through DynamoDB.
-      user_pool_arn: the agents' Cognito user pool; its ID tokens authorize the agents' routes.
+      bus: the :class:`~modules.event_bus.EventBus` reviews are published to.
+      resolve_state_machine: the resolve-case Express state machine.
+      cases_table, open_cases_index: the cases table and the name of its open-cases index. The table is taken to be
+        encrypted with the platform key (the project's rule), so the query role may decrypt with it through DynamoDB.
+      user_pool: the agents' Cognito user pool; its ID tokens authorize the agents' routes.
       allowed_origin: the one browser origin allowed by CORS, ``https://host[:port]`` or ``http://localhost[:port]``,
         or a Terraform reference to one (the website's CloudFront origin).
       rate_limit, burst_limit: stage-wide throttling, requests per second and burst (burst >= rate).
@@ -258,12 +260,11 @@ class FrontendApi(Construct):
         id: str,
         *,
         platform: Platform,
-        bus: CloudwatchEventBus,
-        resolve_state_machine_arn: str,
-        cases_table_name: str,
-        cases_table_arn: str,
+        bus: EventBus,
+        resolve_state_machine: SfnStateMachine,
+        cases_table: DynamodbTable,
         open_cases_index: str,
-        user_pool_arn: str,
+        user_pool: CognitoUserPool,
         allowed_origin: str,
         rate_limit: int,
         burst_limit: int,
@@ -272,11 +273,11 @@ class FrontendApi(Construct):
     ):
         super().__init__(scope, id)
         _validate(
-            resolve_state_machine_arn=resolve_state_machine_arn,
-            cases_table_name=cases_table_name,
-            cases_table_arn=cases_table_arn,
+            bus=bus,
+            resolve_state_machine=resolve_state_machine,
+            cases_table=cases_table,
             open_cases_index=open_cases_index,
-            user_pool_arn=user_pool_arn,
+            user_pool=user_pool,
             allowed_origin=allowed_origin,
             rate_limit=rate_limit,
             burst_limit=burst_limit,
@@ -292,14 +293,14 @@ class FrontendApi(Construct):
                 statement(
                     "PublishReviewSubmitted",
                     ["events:PutEvents"],
-                    [bus.arn],
+                    [bus.bus.arn],
                     Condition={"StringEquals": {"events:source": REVIEW_SOURCE}},
                 )
             ],
             "list-open-cases": [
                 # A query of an index is authorized on the index's ARN alone.
                 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
-                statement("QueryOpenCases", ["dynamodb:Query"], [f"{cases_table_arn}/index/{open_cases_index}"]),
+                statement("QueryOpenCases", ["dynamodb:Query"], [f"{cases_table.arn}/index/{open_cases_index}"]),
                 # Reading a table encrypted with a customer key needs the key, through DynamoDB only.
                 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html
                 statement(
@@ -310,7 +311,7 @@ class FrontendApi(Construct):
                 ),
             ],
             "resolve-case": [
-                statement("ResolveCaseSynchronously", ["states:StartSyncExecution"], [resolve_state_machine_arn])
+                statement("ResolveCaseSynchronously", ["states:StartSyncExecution"], [resolve_state_machine.arn])
             ],
         }
         self.roles: dict[str, IamRole] = {}
@@ -335,7 +336,7 @@ class FrontendApi(Construct):
                 "SubmitReviewRoleArn": self.roles["submit-review"].arn,
                 "ListOpenCasesRoleArn": self.roles["list-open-cases"].arn,
                 "ResolveCaseRoleArn": self.roles["resolve-case"].arn,
-                "UserPoolArn": user_pool_arn,
+                "UserPoolArn": user_pool.arn,
             },
             allowed_origin=allowed_origin,
         )
@@ -390,10 +391,10 @@ class FrontendApi(Construct):
         )
         # The templates read these, so no Terraform reference ever sits inside a template.
         self.stage_variables = {
-            "eventBusName": bus.name,
-            "casesTableName": cases_table_name,
+            "eventBusName": bus.bus.name,
+            "casesTableName": cases_table.name,
             "openCasesIndex": open_cases_index,
-            "resolveStateMachineArn": resolve_state_machine_arn,
+            "resolveStateMachineArn": resolve_state_machine.arn,
         }
         self.stage = ApiGatewayStage(
             self,
@@ -462,11 +463,11 @@ class FrontendApi(Construct):
 
 def _validate(
     *,
-    resolve_state_machine_arn: str,
-    cases_table_name: str,
-    cases_table_arn: str,
+    bus: EventBus,
+    resolve_state_machine: SfnStateMachine,
+    cases_table: DynamodbTable,
     open_cases_index: str,
-    user_pool_arn: str,
+    user_pool: CognitoUserPool,
     allowed_origin: str,
     rate_limit: int,
     burst_limit: int,
@@ -476,18 +477,14 @@ def _validate(
     def fail(setting: str, problem: str) -> None:
         raise ValueError(f"FrontendApi: {setting} {problem}")
 
-    # References to other resources are Terraform tokens at synthesis; only literal values can be checked.
-    for setting, value, arn_service in (
-        ("resolve_state_machine_arn", resolve_state_machine_arn, "states"),
-        ("cases_table_arn", cases_table_arn, "dynamodb"),
-        ("user_pool_arn", user_pool_arn, "cognito-idp"),
+    for setting, value, kind in (
+        ("bus", bus, EventBus),
+        ("resolve_state_machine", resolve_state_machine, SfnStateMachine),
+        ("cases_table", cases_table, DynamodbTable),
+        ("user_pool", user_pool, CognitoUserPool),
     ):
-        if not isinstance(value, str) or not value:
-            fail(setting, f"{value!r} must be a non-empty string (an ARN or a reference to one)")
-        if not Token.is_unresolved(value) and not (value.startswith("arn:") and f":{arn_service}:" in value):
-            fail(setting, f"{value!r} is not an ARN of {arn_service}")
-    if not isinstance(cases_table_name, str) or not cases_table_name:
-        fail("cases_table_name", f"{cases_table_name!r} must be a non-empty string")
+        if not isinstance(value, kind):
+            raise TypeError(f"FrontendApi: {setting} must be a {kind.__name__}, got {type(value).__name__}")
     if not isinstance(open_cases_index, str) or not (
         Token.is_unresolved(open_cases_index) or _INDEX_NAME.match(open_cases_index)
     ):

@@ -13,7 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi
+from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import KinesisFirehoseDeliveryStream
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -36,8 +39,8 @@ class Operations(Construct):
     Inputs:
       platform: shared account, region, naming and key.
       alarm_email: who is told when an alarm fires and when it is OK again.
-      api_name, api_stage: the REST API and stage whose 5XXError is watched.
-      delivery_stream_name: the audit Firehose stream whose delivery to S3 is watched.
+      api, stage: the REST API and stage whose 5XXError is watched.
+      delivery_stream: the audit Firehose stream whose delivery to S3 is watched.
       workflows: every Workflow of the stack: ExecutionsFailed >= 1 and ExecutionsTimedOut >= 1.
       rules: every EventRule of the stack: FailedInvocations >= 1 and dead-letter queue depth >= 1.
     Defaults: 5-minute periods, one datapoint to alarm, missing data is "not breaching" (no traffic
@@ -54,9 +57,9 @@ class Operations(Construct):
         *,
         platform: Platform,
         alarm_email: str,
-        api_name: str,
-        api_stage: str,
-        delivery_stream_name: str,
+        api: ApiGatewayRestApi,
+        stage: ApiGatewayStage,
+        delivery_stream: KinesisFirehoseDeliveryStream,
         workflows: Sequence[Workflow],
         rules: Sequence[EventRule],
     ):
@@ -65,13 +68,13 @@ class Operations(Construct):
             raise ValueError(
                 f"Operations {id}: alarm_email {alarm_email!r} is not an email address such as 'team@example.com'"
             )
-        for setting, value in (
-            ("api_name", api_name),
-            ("api_stage", api_stage),
-            ("delivery_stream_name", delivery_stream_name),
+        for setting, value, kind in (
+            ("api", api, ApiGatewayRestApi),
+            ("stage", stage, ApiGatewayStage),
+            ("delivery_stream", delivery_stream, KinesisFirehoseDeliveryStream),
         ):
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"Operations {id}: {setting} {value!r} must be a non-empty name")
+            if not isinstance(value, kind):
+                raise TypeError(f"Operations {id}: {setting} must be a {kind.__name__}, got {type(value).__name__}")
         _check_members(id, "workflows", workflows, Workflow)
         _check_members(id, "rules", rules, EventRule)
         self._platform = platform
@@ -165,7 +168,7 @@ class Operations(Construct):
             "api:5xx",
             namespace="AWS/ApiGateway",
             metric="5XXError",
-            dimensions={"ApiName": api_name, "Stage": api_stage},
+            dimensions={"ApiName": api.name, "Stage": stage.stage_name},
             description=(
                 "The review API answered with a server error. Read the stage's execution logs for the failing "
                 "integration (its role, the target service's throttling or an invalid mapping template)."
@@ -175,7 +178,7 @@ class Operations(Construct):
             "audit-delivery:failed",
             namespace="AWS/Firehose",
             metric="DeliveryToS3.Success",
-            dimensions={"DeliveryStreamName": delivery_stream_name},
+            dimensions={"DeliveryStreamName": delivery_stream.name},
             statistic="Minimum",
             comparison="LessThanThreshold",
             description=(
@@ -187,7 +190,7 @@ class Operations(Construct):
             "audit-delivery:stale",
             namespace="AWS/Firehose",
             metric="DeliveryToS3.DataFreshness",
-            dimensions={"DeliveryStreamName": delivery_stream_name},
+            dimensions={"DeliveryStreamName": delivery_stream.name},
             statistic="Maximum",
             comparison="GreaterThanThreshold",
             threshold=MAX_DELIVERY_AGE_SECONDS,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
+from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTarget,
@@ -15,6 +16,8 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import KinesisFirehoseDeliveryStream
+from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
@@ -24,19 +27,20 @@ from modules.security import Platform
 
 # What the target's role may do, per kind of target.
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
-TARGET_ACTIONS: Mapping[str, tuple[str, ...]] = {
-    "states": ("states:StartExecution",),
-    "firehose": ("firehose:PutRecord", "firehose:PutRecordBatch"),
+TARGET_ACTIONS: Mapping[type, tuple[str, ...]] = {
+    SfnStateMachine: ("states:StartExecution",),
+    KinesisFirehoseDeliveryStream: ("firehose:PutRecord", "firehose:PutRecordBatch"),
 }
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
 
 class EventRule(Construct):
-    """Rule ``{prefix}-{service}-{purpose}`` on ``bus_name`` matching ``pattern``, delivering to ``target_arn``.
+    """Rule ``{prefix}-{service}-{purpose}`` on ``bus`` matching ``pattern``, delivering to ``target``.
 
     Inputs:
-      pattern: the EventBridge event pattern, as data.
-      target_kind: "states" (StartExecution) or "firehose" (PutRecord/PutRecordBatch).
+      bus: the event bus the rule listens on.
+      pattern: the EventBridge event pattern, as data (derive it with :func:`modules.routing.rule_pattern`).
+      target: a state machine (the role may StartExecution) or a Firehose stream (PutRecord/PutRecordBatch).
       retry_attempts, max_event_age_seconds: EventBridge's retry policy for the target.
     Defaults: 8 attempts within one hour, then the event goes to an SQS dead-letter queue encrypted
       with the platform key, kept 14 days, reachable only over TLS and only by this rule.
@@ -52,16 +56,19 @@ class EventRule(Construct):
         service: str,
         purpose: str,
         description: str,
-        bus_name: str,
+        bus: CloudwatchEventBus,
         pattern: Mapping[str, Any],
-        target_kind: Literal["states", "firehose"],
-        target_arn: str,
+        target: SfnStateMachine | KinesisFirehoseDeliveryStream,
         retry_attempts: int = 8,
         max_event_age_seconds: int = 3600,
     ):
         super().__init__(scope, id)
-        if target_kind not in TARGET_ACTIONS:
-            raise ValueError(f"EventRule {id}: target_kind {target_kind!r} must be one of {sorted(TARGET_ACTIONS)}")
+        actions = next((actions for kind, actions in TARGET_ACTIONS.items() if isinstance(target, kind)), None)
+        if actions is None:
+            raise TypeError(
+                f"EventRule {id}: target must be one of {[kind.__name__ for kind in TARGET_ACTIONS]}, "
+                f"got {type(target).__name__}"
+            )
         if not 0 <= retry_attempts <= 185:
             raise ValueError(f"EventRule {id}: retry_attempts {retry_attempts} must be from 0 to 185")
         if not 60 <= max_event_age_seconds <= 86400:
@@ -76,7 +83,7 @@ class EventRule(Construct):
             "rule",
             name=name,
             description=description,
-            event_bus_name=bus_name,
+            event_bus_name=bus.name,
             event_pattern=json.dumps(self.pattern, sort_keys=True),
         )
         self.dead_letter_queue = SqsQueue(
@@ -115,15 +122,15 @@ class EventRule(Construct):
             "policy",
             name="deliver",
             role=self.role.id,
-            policy=policy_document([statement("DeliverToTarget", TARGET_ACTIONS[target_kind], [target_arn])]),
+            policy=policy_document([statement("DeliverToTarget", actions, [target.arn])]),
         )
         self.target = CloudwatchEventTarget(
             self,
             "target",
             rule=self.rule.name,
-            event_bus_name=bus_name,
+            event_bus_name=bus.name,
             target_id=purpose,
-            arn=target_arn,
+            arn=target.arn,
             role_arn=self.role.arn,
             dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.dead_letter_queue.arn),
             retry_policy=CloudwatchEventTargetRetryPolicy(

@@ -72,7 +72,7 @@ class ReviewsStack(TerraformStack):
         )
         self.platform = platform
         self.events = EventBus(self, "events", platform=platform, archive_retention_days=config.archive_retention_days)
-        bus = self.events.bus
+        bus = self.events
         self.email = Email(self, "email", platform=platform, sender_email=config.sender_email)
         self.analysis = Analysis(self, "analysis", platform=platform, bus=bus)
         self.thank_you = ThankYou(
@@ -116,11 +116,10 @@ class ReviewsStack(TerraformStack):
             "frontend",
             platform=platform,
             bus=bus,
-            resolve_state_machine_arn=self.customer_service.resolve_workflow.state_machine.arn,
-            cases_table_name=self.customer_service.cases_table.name,
-            cases_table_arn=self.customer_service.cases_table.arn,
+            resolve_state_machine=self.customer_service.resolve_workflow.state_machine,
+            cases_table=self.customer_service.cases_table,
             open_cases_index=self.customer_service.open_cases_index,
-            user_pool_arn=self.customer_service.user_pool.arn,
+            user_pool=self.customer_service.user_pool,
             allowed_origin=config.allowed_origin or self.website.origin,
             rate_limit=config.api_rate_limit,
             burst_limit=config.api_burst_limit,
@@ -133,16 +132,16 @@ class ReviewsStack(TerraformStack):
             "operations",
             platform=platform,
             alarm_email=config.alarm_email,
-            api_name=self.frontend.rest_api.name,
-            api_stage=self.frontend.stage.stage_name,
-            delivery_stream_name=self.audit.delivery_stream.name,
+            api=self.frontend.rest_api,
+            stage=self.frontend.stage,
+            delivery_stream=self.audit.delivery_stream,
             workflows=[node for node in self.node.find_all() if isinstance(node, Workflow)],
             rules=[node for node in self.node.find_all() if isinstance(node, EventRule)],
         )
 
         TerraformOutput(self, "api_url", value=self.frontend.url)
         TerraformOutput(self, "site_url", value=self.website.url)
-        TerraformOutput(self, "event_bus_name", value=bus.name)
+        TerraformOutput(self, "event_bus_name", value=bus.bus.name)
         TerraformOutput(self, "agents_user_pool_id", value=self.customer_service.user_pool.id)
         TerraformOutput(self, "agents_client_id", value=self.customer_service.user_pool_client.id)
 

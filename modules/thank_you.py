@@ -3,43 +3,26 @@ email, guarded by a DynamoDB idempotency table, and a ThankYouSent event."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 from constructs import Construct
 
 from modules.common import statement, table_key_statement
 from modules.email import Email
-from modules.rule import EventRule
+from modules.event_bus import EventBus
+from modules.event_workflow import EventTriggeredWorkflow
 from modules.security import Platform
 from modules.storage import table
-from modules.workflow import Workflow
 
-
-def thank_you_pattern(negative_case_threshold: float) -> dict[str, Any]:
-    """Every ReviewAnalysed that the customer-service rule does not take: the two patterns are complements."""
-    return {
-        "source": ["reviews.analysis"],
-        "detail-type": ["ReviewAnalysed"],
-        "detail": {
-            "data": {
-                "$or": [
-                    {"sentiment": ["POSITIVE", "NEUTRAL", "MIXED"]},
-                    {
-                        "sentiment": ["NEGATIVE"],
-                        "sentimentScore": {"negative": [{"numeric": ["<", negative_case_threshold]}]},
-                    },
-                ]
-            }
-        },
-    }
+SERVICE = "thankyou"
+# The source of the events this service publishes (asl/send-thank-you.asl.json, the catalogue).
+EVENT_SOURCE = f"reviews.{SERVICE}"
 
 
 class ThankYou(Construct):
     """Inputs: ``platform``, ``bus``, ``email``, ``negative_case_threshold`` in (0, 1], ``idempotency_ttl_hours``.
-    Defaults: EXPRESS workflow ``asl/send-thank-you.asl.json``; on-demand idempotency table keyed by the
-      review id (= its idempotency key) with TTL, point-in-time recovery and the platform key.
-    Exposes: ``workflow``, ``rule``, ``idempotency_table``.
+    Defaults: EXPRESS workflow ``asl/send-thank-you.asl.json`` started by the rule ``on-review-analysed`` (the
+      catalogue's ``not-a-case`` consumer of ReviewAnalysed); on-demand idempotency table keyed by the review id
+      (= its idempotency key) with TTL, point-in-time recovery and the platform key.
+    Exposes: ``consumer`` (the :class:`EventTriggeredWorkflow`), ``workflow``, ``rule``, ``idempotency_table``.
     """
 
     def __init__(
@@ -48,7 +31,7 @@ class ThankYou(Construct):
         id: str,
         *,
         platform: Platform,
-        bus: CloudwatchEventBus,
+        bus: EventBus,
         email: Email,
         negative_case_threshold: float,
         idempotency_ttl_hours: int,
@@ -62,20 +45,21 @@ class ThankYou(Construct):
             self,
             "idempotency",
             platform=platform,
-            name=platform.name("thankyou", "idempotency"),
+            name=platform.name(SERVICE, "idempotency"),
             hash_key="idempotencyKey",
             ttl_attribute="expiresAt",
         )
-        self.workflow = Workflow(
+        self.consumer = EventTriggeredWorkflow(
             self,
-            "workflow",
             platform=platform,
-            service="thankyou",
-            purpose="send-thank-you",
+            bus=bus,
+            service=SERVICE,
+            rule="on-review-analysed",
+            workflow_id="workflow",
             asl="send-thank-you",
             workflow_type="EXPRESS",
             substitutions={
-                "EventBusName": bus.name,
+                "EventBusName": bus.bus.name,
                 "IdempotencyTableName": self.idempotency_table.name,
                 "IdempotencyTtlSeconds": idempotency_ttl_hours * 3600,
                 "SenderEmail": email.sender_email,
@@ -90,18 +74,10 @@ class ThankYou(Construct):
                 ),
                 table_key_statement(platform.key_arn, platform.region),
                 email.send_statement(["thank-you"]),
-                statement("PublishEvents", ["events:PutEvents"], [bus.arn]),
+                bus.put_events_statement(),
             ],
-        )
-        self.rule = EventRule(
-            self,
-            "on-review-analysed",
-            platform=platform,
-            service="thankyou",
-            purpose="on-review-analysed",
             description="Thank the reviewer of every analysed review that does not open a case",
-            bus_name=bus.name,
-            pattern=thank_you_pattern(negative_case_threshold),
-            target_kind="states",
-            target_arn=self.workflow.state_machine.arn,
+            negative_case_threshold=negative_case_threshold,
         )
+        self.workflow = self.consumer.workflow
+        self.rule = self.consumer.event_rule

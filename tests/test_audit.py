@@ -269,10 +269,10 @@ def test_the_firehose_role_uses_the_key_only_through_s3_for_the_audit_bucket(
 @pytest.fixture
 def bare() -> Any:
     """A fresh stack with a platform and a bus, for constructing Audit alone."""
-    from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
+    from modules.event_bus import EventBus
 
     stack, platform = bare_stack(), sample_platform(SAMPLE_ACCOUNT)
-    bus = CloudwatchEventBus(stack, "bus", name="bus")
+    bus = EventBus(stack, "events", platform=platform, archive_retention_days=1)
     return stack, platform, bus
 
 

@@ -771,11 +771,7 @@ def test_a_service_error_answers_without_the_service_message(document):
 
 PLATFORM = sample_platform()
 INPUTS: dict[str, Any] = {
-    "resolve_state_machine_arn": "arn:aws:states:eu-west-1:123456789012:stateMachine:resolve",
-    "cases_table_name": "cases",
-    "cases_table_arn": "arn:aws:dynamodb:eu-west-1:123456789012:table/cases",
     "open_cases_index": "open-cases",
-    "user_pool_arn": "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc",
     "allowed_origin": "https://reviews.example.com",
     "rate_limit": 10,
     "burst_limit": 20,
@@ -786,12 +782,21 @@ INPUTS: dict[str, Any] = {
 def build(tmp_path):
     """Builds the construct in a throwaway stack (never synthesized) with INPUTS and the given overrides."""
     from cdktf import App, TerraformStack
-    from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
+    from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+    from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
+    from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
+
+    from modules.event_bus import EventBus
 
     def build(**overrides: Any) -> FrontendApi:
         stack = TerraformStack(App(outdir=str(tmp_path / "out")), "scratch")
-        bus = CloudwatchEventBus(stack, "bus", name="bus")
-        return FrontendApi(stack, "frontend", platform=PLATFORM, bus=bus, **{**INPUTS, **overrides})
+        resources = {
+            "bus": EventBus(stack, "events", platform=PLATFORM, archive_retention_days=1),
+            "resolve_state_machine": SfnStateMachine(stack, "resolve", name="resolve", role_arn="r", definition="{}"),
+            "cases_table": DynamodbTable(stack, "cases", name="cases", hash_key="caseId"),
+            "user_pool": CognitoUserPool(stack, "agents", name="agents"),
+        }
+        return FrontendApi(stack, "frontend", platform=PLATFORM, **{**resources, **INPUTS, **overrides})
 
     return build
 
@@ -850,22 +855,10 @@ def test_open_cases_index_must_be_an_index_name(build):
         build(open_cases_index="x")
 
 
-def test_cases_table_name_must_not_be_empty(build):
-    with pytest.raises(ValueError, match="cases_table_name"):
-        build(cases_table_name="")
-
-
-@pytest.mark.parametrize(
-    ("setting", "value"),
-    [
-        ("resolve_state_machine_arn", "arn:aws:dynamodb:eu-west-1:123456789012:table/cases"),
-        ("cases_table_arn", "cases"),
-        ("user_pool_arn", "arn:aws:states:eu-west-1:123456789012:stateMachine:resolve"),
-    ],
-)
-def test_arns_must_be_of_their_service(build, setting, value):
-    with pytest.raises(ValueError, match=setting):
-        build(**{setting: value})
+@pytest.mark.parametrize("setting", ["bus", "resolve_state_machine", "cases_table", "user_pool"])
+def test_each_resource_must_be_of_its_kind_not_a_name_or_an_arn(build, setting):
+    with pytest.raises(TypeError, match=setting):
+        build(**{setting: "arn:aws:states:eu-west-1:123456789012:stateMachine:resolve"})
 
 
 def test_manage_account_logging_role_must_be_a_boolean(build):

@@ -142,21 +142,25 @@ def bare() -> Any:
     return stack, platform
 
 
-VALID = {
-    "alarm_email": "alarms@example.com",
-    "api_name": "reviews-test-frontend-api",
-    "api_stage": "v1",
-    "delivery_stream_name": "reviews-test-audit-events",
-    "workflows": [],
-    "rules": [],
-}
+VALID = {"alarm_email": "alarms@example.com", "workflows": [], "rules": []}
 
 
 def _build(bare: Any, **overrides: Any) -> Any:
+    from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi
+    from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage
+    from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import KinesisFirehoseDeliveryStream
+
     from modules.operations import Operations
 
     stack, platform = bare
-    return Operations(stack, "operations", platform=platform, **{**VALID, **overrides})
+    resources = {
+        "api": ApiGatewayRestApi(stack, "api", name="reviews-test-frontend-api"),
+        "stage": ApiGatewayStage(stack, "stage", rest_api_id="api", deployment_id="d", stage_name="v1"),
+        "delivery_stream": KinesisFirehoseDeliveryStream(
+            stack, "audit-stream", name="reviews-test-audit-events", destination="extended_s3"
+        ),
+    }
+    return Operations(stack, "operations", platform=platform, **{**resources, **VALID, **overrides})
 
 
 def test_valid_operations_construct_without_synthesis(bare: Any) -> None:
@@ -164,6 +168,9 @@ def test_valid_operations_construct_without_synthesis(bare: Any) -> None:
 
 
 def _rule(bare: Any) -> Any:
+    from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
+    from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import KinesisFirehoseDeliveryStream
+
     from modules.rule import EventRule
 
     stack, platform = bare
@@ -174,10 +181,9 @@ def _rule(bare: Any) -> Any:
         service="test",
         purpose="on-something",
         description="test",
-        bus_name="bus",
+        bus=CloudwatchEventBus(stack, "bus", name="bus"),
         pattern={"source": ["test"]},
-        target_kind="firehose",
-        target_arn=f"arn:aws:firehose:eu-west-1:{SAMPLE_ACCOUNT}:deliverystream/test",
+        target=KinesisFirehoseDeliveryStream(stack, "stream", name="test", destination="extended_s3"),
     )
 
 
@@ -197,14 +203,17 @@ def test_a_rule_listed_twice_is_rejected_by_name(bare: Any) -> None:
     [
         ("alarm_email", "alarms"),
         ("alarm_email", ""),
-        ("api_name", ""),
-        ("api_stage", " "),
-        ("delivery_stream_name", None),
     ],
 )
 def test_an_invalid_operations_input_is_rejected_by_name(bare: Any, setting: str, value: Any) -> None:
     with pytest.raises(ValueError, match=setting):
         _build(bare, **{setting: value})
+
+
+@pytest.mark.parametrize("setting", ["api", "stage", "delivery_stream"])
+def test_operations_watch_resources_not_names(bare: Any, setting: str) -> None:
+    with pytest.raises(TypeError, match=setting):
+        _build(bare, **{setting: "reviews-test-frontend-api"})
 
 
 @pytest.mark.parametrize(
