@@ -14,30 +14,14 @@ import pytest
 from moto.events.models import EventPattern
 
 from modules.common import ASL_DIR, event_catalogue
-from tests.sfn_harness import ACCOUNT, REGION
+from tests.events import ACCOUNT, matches, review_analysed, sample, sentiment_score
 from tests.tf import decoded, references, resources
 
 ENVIRONMENT_STACKS = ("reviews-dev", "reviews-prod")
 
 
-def sample_event(entry: dict[str, Any], **data: Any) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "1",
-        "source": entry["source"],
-        "detail-type": entry["detailType"],
-        "account": ACCOUNT,
-        "time": "2026-11-27T10:00:00Z",
-        "region": REGION,
-        "resources": [],
-        "detail": {"metadata": {"idempotency-key": "k"}, "data": data},
-    }
-
-
 def analysed(sentiment: str, negative: float) -> dict[str, Any]:
-    entry = next(e for e in event_catalogue() if e["detailType"] == "ReviewAnalysed")
-    scores = {"positive": 0.0, "negative": negative, "neutral": 1 - negative, "mixed": 0.0}
-    return sample_event(entry, sentiment=sentiment, sentimentScore=scores)
+    return review_analysed(sentiment, sentiment_score(negative=negative, neutral=1 - negative))
 
 
 def matching_rules(stack: dict[str, Any], event: dict[str, Any]) -> set[str]:
@@ -46,7 +30,7 @@ def matching_rules(stack: dict[str, Any], event: dict[str, Any]) -> set[str]:
     for rule in resources(stack, "aws_cloudwatch_event_rule").values():
         # The audit rule scopes to the deploying account, unknown until apply: use the sample's.
         pattern = rule["event_pattern"].replace("${data.aws_caller_identity.account.account_id}", ACCOUNT)
-        if EventPattern.load(pattern).matches_event(event):
+        if matches(EventPattern.load(pattern), event):
             matched.add(rule["name"])
     return matched
 
@@ -112,7 +96,7 @@ def test_no_definition_uses_jsonata(dev):
 
 def test_review_submitted_reaches_analysis_and_audit(dev):
     entry = next(e for e in event_catalogue() if e["detailType"] == "ReviewSubmitted")
-    assert matching_rules(dev, sample_event(entry)) == {
+    assert matching_rules(dev, sample(entry)) == {
         "reviews-dev-analysis-on-review-submitted",
         "reviews-dev-audit-all-events",
     }
@@ -138,12 +122,12 @@ def test_each_analysed_review_goes_to_exactly_one_of_thank_you_and_customer_serv
 @pytest.mark.parametrize("detail_type", ["CaseOpened", "CaseEscalated"])
 def test_case_events_reach_the_case_desk(dev, detail_type):
     entry = next(e for e in event_catalogue() if e["detailType"] == detail_type)
-    assert "reviews-dev-customerservice-on-case-event" in matching_rules(dev, sample_event(entry))
+    assert "reviews-dev-customerservice-on-case-event" in matching_rules(dev, sample(entry))
 
 
 @pytest.mark.parametrize("entry", event_catalogue(), ids=lambda e: e["detailType"])
 def test_every_event_is_audited(dev, entry):
-    assert "reviews-dev-audit-all-events" in matching_rules(dev, sample_event(entry))
+    assert "reviews-dev-audit-all-events" in matching_rules(dev, sample(entry))
 
 
 @pytest.mark.parametrize("entry", event_catalogue(), ids=lambda e: e["detailType"])
@@ -154,7 +138,7 @@ def test_no_event_starts_a_workflow_it_was_not_meant_for(dev, entry):
         "CaseOpened": {"reviews-dev-customerservice-on-case-event"},
         "CaseEscalated": {"reviews-dev-customerservice-on-case-event"},
     }.get(entry["detailType"], set())
-    event = analysed("POSITIVE", 0.0) if entry["detailType"] == "ReviewAnalysed" else sample_event(entry)
+    event = analysed("POSITIVE", 0.0) if entry["detailType"] == "ReviewAnalysed" else sample(entry)
     workflow_rules = {name for name in matching_rules(dev, event) if "-audit-" not in name}
     assert workflow_rules == expected
 
