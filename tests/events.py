@@ -41,17 +41,20 @@ def envelope(
     }
 
 
-def review(**overrides: Any) -> dict[str, Any]:
-    """A review as the front-end API accepted it: the data of a ReviewSubmitted."""
+def submission(**overrides: Any) -> dict[str, Any]:
+    """The body a client POSTs to /reviews (ReviewSubmission in contracts/api/openapi.json)."""
     return {
-        "reviewId": REVIEW_ID,
         "reviewerName": "Ada Lovelace",
         "reviewerEmail": "ada@example.com",
         "productId": "pizza-margherita",
         "text": "Lovely crust, will order again.",
-        "submittedAt": SUBMITTED_AT,
         **overrides,
     }
+
+
+def review(**overrides: Any) -> dict[str, Any]:
+    """A review as the front-end API accepted it, with the id and time it added: the data of a ReviewSubmitted."""
+    return {"reviewId": REVIEW_ID, **submission(), "submittedAt": SUBMITTED_AT, **overrides}
 
 
 def sentiment_score(

@@ -7,7 +7,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from modules.common import event_catalogue, event_schema
+from modules.common import API_DIR, EVENT_SCHEMA_DIR, event_catalogue, event_schema, load_json
 from tests import events
 
 CATALOGUE = {entry["detailType"]: entry for entry in event_catalogue()}
@@ -65,6 +65,25 @@ def test_case_events_carry_the_callback_token_in_their_metadata() -> None:
     for event in (events.case_opened(token="t-1"), events.case_escalated(token="t-1")):
         assert event["detail"]["metadata"] == {"idempotency-key": events.REVIEW_ID, "callbackToken": "t-1"}
         validate(event)
+
+
+def submission_schema() -> dict[str, Any]:
+    """ReviewSubmission with its references to the shared definitions resolved (none of them refers on)."""
+    definitions = load_json(EVENT_SCHEMA_DIR / "definitions.json")
+    schema: dict[str, Any] = load_json(API_DIR / "openapi.json")["components"]["schemas"]["ReviewSubmission"]
+    prefix = "../events/definitions.json#/"
+    properties = {name: definitions[field["$ref"].removeprefix(prefix)] for name, field in schema["properties"].items()}
+    return {**schema, "properties": properties}
+
+
+@pytest.mark.parametrize("overrides", [{}, {"languageCode": "fr"}], ids=["without a language", "with a language"])
+def test_a_submission_is_a_body_the_api_accepts(overrides: dict[str, Any]) -> None:
+    jsonschema.Draft4Validator(submission_schema()).validate(events.submission(**overrides))
+
+
+def test_a_submitted_review_is_the_submission_with_the_id_and_time_the_api_adds() -> None:
+    data = events.review_submitted()["detail"]["data"]
+    assert data == {**events.submission(), "reviewId": events.REVIEW_ID, "submittedAt": events.SUBMITTED_AT}
 
 
 def test_an_override_that_breaks_the_contract_is_caught_by_the_schema() -> None:
