@@ -1,5 +1,6 @@
-"""Sample events for the tests: the system's EventBridge envelope and one builder per event of
-contracts/events/catalogue.json, each valid against its schema (tests/test_event_builders.py checks it).
+"""Sample events for the tests: the system's EventBridge envelope, one builder per event of
+contracts/events/catalogue.json and the /reviews request body, each valid against its contract
+(tests/test_event_builders.py checks it).
 
 Every builder takes keyword overrides of its ``data``, so a test names only what it is about.
 """
