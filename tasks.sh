@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two newcomer commands (see README): each installs what it needs, then runs.
 #   ./tasks.sh demo   synthesize, run the dev stack offline on moto, submit sample reviews, print timelines
-#   ./tasks.sh test   the whole test suite
+#   ./tasks.sh test   the gate (ruff lint, ruff format, mypy), then the whole test suite
 # Needs Python 3.11+ and Node.js; everything else is installed here, pinned.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,8 +9,10 @@ cd "$(dirname "$0")"
 PIPENV_VERSION=2026.10.3
 CHECKOV_VERSION=3.3.30
 export PIPENV_VENV_IN_PROJECT=1 PIPENV_NOSPIN=1 PIPENV_YES=1
-# jsii prints a banner because Node 20 is older than it tests against; the bindings work on it.
+# jsii prints banners because Node 20 is older than it tests against and past its end of life; the
+# bindings work on it.
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 install_python() {
   if ! python3 -m pipenv --version 2>/dev/null | grep -q "$PIPENV_VERSION"; then
@@ -43,6 +45,24 @@ install_test_tools() {
   fi
 }
 
+# One step of the gate: run it, or stop the run saying which step failed and how to fix it.
+gate_step() {
+  local fix="$1"
+  shift
+  echo "tasks.sh: $*" >&2
+  if ! python3 -m pipenv run "$@"; then
+    echo "tasks.sh: \`$*\` failed; $fix. The tests did not run." >&2
+    exit 1
+  fi
+}
+
+# The same checks as .pre-commit-config.yaml, before any test: a lint or type error fails in seconds.
+gate() {
+  gate_step "fix the findings above (\`pipenv run ruff check --fix .\` fixes some)" ruff check .
+  gate_step "\`pipenv run ruff format .\` rewrites the files listed above" ruff format --check .
+  gate_step "fix the type errors above (configured under [tool.mypy] in pyproject.toml)" mypy
+}
+
 case "${1:-}" in
   demo)
     install_python
@@ -50,6 +70,7 @@ case "${1:-}" in
     ;;
   test)
     install_python
+    gate
     install_test_tools
     python3 -m pipenv run pytest "${@:2}"
     ;;

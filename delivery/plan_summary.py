@@ -216,12 +216,15 @@ def _path(path: Sequence[Any]) -> str:
 
 def _changed_attributes(change: Mapping[str, Any]) -> tuple[str, ...]:
     """Names of the top-level attributes whose values differ or become known only after apply."""
-    before = change.get("before") if isinstance(change.get("before"), Mapping) else {}
-    after = change.get("after") if isinstance(change.get("after"), Mapping) else {}
-    unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), Mapping) else {}
+    before, after, unknown = (_object(change.get(key)) for key in ("before", "after", "after_unknown"))
     names = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
     names |= {name for name, value in unknown.items() if value is True}
     return tuple(sorted(names))
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else empty: a plan has ``before`` null on a create, ``after`` on a delete."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _cell(text: str) -> str:

@@ -9,7 +9,8 @@ import pytest
 
 from modules.common import event_schema
 from offline.moto_fixes import aws_error
-from tests.sfn_harness import BUS, aws, event, review, scores
+from tests.events import review, review_submitted
+from tests.sfn_harness import BUS, aws, scores
 from tests.tf import decoded, only
 
 
@@ -55,7 +56,7 @@ class FakeComprehend:
 def analyse(comprehend: FakeComprehend, data: dict[str, Any], retry_waits: list[float] | None = None):
     with aws(comprehend.handlers(), retry_waits=retry_waits) as harness:
         machine = harness.state_machine("analyse-review", {"EventBusName": BUS}, kind="STANDARD")
-        execution = harness.run(machine, event("reviews.frontend", "ReviewSubmitted", data))
+        execution = harness.run(machine, review_submitted(**data))
         return execution, harness.published()
 
 

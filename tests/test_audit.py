@@ -10,6 +10,7 @@ import pytest
 from moto.events.models import EventPattern
 
 from modules.common import event_catalogue
+from tests.events import matches, sample
 from tests.tf import bare_stack, decoded, only, ref, references, resources, sample_platform
 
 ACCOUNT_REFERENCE = "${data.aws_caller_identity.account.account_id}"
@@ -39,20 +40,6 @@ def _of_bucket(dev: dict[str, Any], kind: str, bucket: str) -> dict[str, Any]:
     return matches[0]
 
 
-def _sample_event(entry: dict[str, Any], account: str) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-        "detail-type": entry["detailType"],
-        "source": entry["source"],
-        "account": account,
-        "time": "2026-11-27T10:00:00Z",
-        "region": "eu-west-1",
-        "resources": [],
-        "detail": {},
-    }
-
-
 def _pattern_for_sample_account(dev: dict[str, Any]) -> EventPattern:
     text = _audit_rule(dev)["event_pattern"]
     assert json.loads(text)["account"] == [ACCOUNT_REFERENCE]
@@ -78,12 +65,12 @@ def _firehose_policy(dev: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("entry", event_catalogue(), ids=lambda entry: entry["detailType"])
 def test_the_audit_rule_matches_every_catalogued_event_type(dev: dict[str, Any], entry: dict[str, Any]) -> None:
-    assert _pattern_for_sample_account(dev).matches_event(_sample_event(entry, SAMPLE_ACCOUNT))
+    assert matches(_pattern_for_sample_account(dev), sample(entry, account=SAMPLE_ACCOUNT))
 
 
 def test_the_audit_rule_ignores_events_sent_from_other_accounts(dev: dict[str, Any]) -> None:
-    event = _sample_event(event_catalogue()[0], "210987654321")
-    assert not _pattern_for_sample_account(dev).matches_event(event)
+    event = sample(event_catalogue()[0], account="210987654321")
+    assert not matches(_pattern_for_sample_account(dev), event)
 
 
 def test_the_audit_rule_delivers_to_the_stream_with_a_dead_letter_queue(dev: dict[str, Any]) -> None:

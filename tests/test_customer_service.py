@@ -10,23 +10,13 @@ import pytest
 
 from modules.common import event_schema
 from modules.customer_service import OPEN_CASE_ATTRIBUTES
-from tests.sfn_harness import BUS, SENDER, Harness, aws, event, review
+from tests.events import negative_review_analysed
+from tests.sfn_harness import BUS, SENDER, Harness, aws
 from tests.tf import decoded, only, references
 
 CASES = "cases"
 SUPPORT = "support@example.com"
 ESCALATION = "escalations@example.com"
-
-
-def negative(**overrides: Any) -> dict[str, Any]:
-    data = {
-        **review(text="Cold, soggy and late.", **overrides),
-        "languageCode": "en",
-        "translated": False,
-        "sentiment": "NEGATIVE",
-        "sentimentScore": {"positive": 0.01, "negative": 0.95, "neutral": 0.03, "mixed": 0.01},
-    }
-    return event("reviews.analysis", "ReviewAnalysed", data)
 
 
 class Desk:
@@ -98,7 +88,7 @@ def desk():
 
 
 def test_a_negative_review_opens_a_case_whose_event_carries_the_callback_token(desk):
-    desk.open(negative())
+    desk.open(negative_review_analysed())
     [opened] = desk.harness.published("CaseOpened")
     assert opened["detail"]["metadata"]["idempotency-key"] == "review-1"
     assert opened["detail"]["metadata"]["callbackToken"]
@@ -106,12 +96,12 @@ def test_a_negative_review_opens_a_case_whose_event_carries_the_callback_token(d
 
 
 def test_the_case_workflow_waits_for_an_agent(desk):
-    execution = desk.open(negative())
+    execution = desk.open(negative_review_analysed())
     assert desk.harness.sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
 
 
 def test_the_case_desk_records_the_case_with_its_token_and_emails_support_without_it(desk):
-    desk.open(negative())
+    desk.open(negative_review_analysed())
     assert desk.record("CaseOpened")["status"] == "SUCCEEDED"
     item = desk.case_item()
     token = desk.harness.published("CaseOpened")[0]["detail"]["metadata"]["callbackToken"]
@@ -122,7 +112,7 @@ def test_the_case_desk_records_the_case_with_its_token_and_emails_support_withou
 
 
 def test_resolving_a_case_resumes_the_workflow_which_follows_up_and_publishes_case_resolved(desk):
-    execution = desk.open(negative())
+    execution = desk.open(negative_review_analysed())
     desk.record("CaseOpened")
     resolved = desk.resolve("review-1")
     assert resolved["status"] == "SUCCEEDED"
@@ -135,7 +125,7 @@ def test_resolving_a_case_resumes_the_workflow_which_follows_up_and_publishes_ca
 
 
 def test_a_resolved_case_loses_its_token_and_leaves_the_open_queue(desk):
-    desk.open(negative())
+    desk.open(negative_review_analysed())
     desk.record("CaseOpened")
     desk.resolve("review-1")
     item = desk.case_item()
@@ -149,7 +139,7 @@ def test_resolving_an_unknown_case_fails_with_case_not_found(desk):
 
 
 def test_resolving_a_case_twice_fails_with_case_already_resolved(desk):
-    desk.open(negative())
+    desk.open(negative_review_analysed())
     desk.record("CaseOpened")
     desk.resolve("review-1")
     result = desk.resolve("review-1")
@@ -157,8 +147,8 @@ def test_resolving_a_case_twice_fails_with_case_already_resolved(desk):
 
 
 def test_a_duplicate_delivery_opens_no_second_case(desk):
-    desk.open(negative())
-    duplicate = desk.harness.run(desk.case, negative())
+    desk.open(negative_review_analysed())
+    duplicate = desk.harness.run(desk.case, negative_review_analysed())
     assert duplicate["status"] == "SUCCEEDED"
     assert len(desk.harness.published("CaseOpened")) == 1
 
@@ -166,7 +156,7 @@ def test_a_duplicate_delivery_opens_no_second_case(desk):
 def test_a_case_not_resolved_in_time_escalates_with_a_new_token_and_can_still_be_resolved():
     with aws() as harness:
         desk = Desk(harness, timeout_seconds=1)
-        execution = desk.open(negative())
+        execution = desk.open(negative_review_analysed())
         escalated = desk._until_published("CaseEscalated")[-1]
         assert (
             escalated["detail"]["metadata"]["callbackToken"]
@@ -211,7 +201,7 @@ def test_agents_are_created_by_admins_only_with_strong_passwords(dev):
 
 
 def test_a_case_event_arriving_after_resolution_does_not_reopen_the_case(desk):
-    desk.open(negative())
+    desk.open(negative_review_analysed())
     desk.record("CaseOpened")
     desk.resolve("review-1")
     emails_before = len(desk.harness.emails())
@@ -232,7 +222,7 @@ def test_a_follow_up_that_ses_refuses_fails_the_case_workflow_after_retries():
     waits: list[float] = []
     with aws({("sesv2", "sendEmail"): refuse}, retry_waits=waits) as harness:
         desk = Desk(harness)
-        execution = desk.open(negative())
+        execution = desk.open(negative_review_analysed())
         # The desk's notification fails too (refused above); the case is recorded before it, so resolve works.
         desk.record("CaseOpened")
         assert desk.resolve("review-1")["status"] == "SUCCEEDED"

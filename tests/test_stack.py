@@ -15,30 +15,14 @@ from moto.events.models import EventPattern
 
 from modules.common import ASL_DIR, event_catalogue
 from modules.routing import consumers_of, routes
-from tests.sfn_harness import ACCOUNT, REGION
+from tests.events import ACCOUNT, matches, review_analysed, sample, sentiment_score
 from tests.tf import decoded, references, resources
 
 ENVIRONMENT_STACKS = ("reviews-dev", "reviews-prod")
 
 
-def sample_event(entry: dict[str, Any], **data: Any) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "1",
-        "source": entry["source"],
-        "detail-type": entry["detailType"],
-        "account": ACCOUNT,
-        "time": "2026-11-27T10:00:00Z",
-        "region": REGION,
-        "resources": [],
-        "detail": {"metadata": {"idempotency-key": "k"}, "data": data},
-    }
-
-
 def analysed(sentiment: str, negative: float) -> dict[str, Any]:
-    entry = next(e for e in event_catalogue() if e["detailType"] == "ReviewAnalysed")
-    scores = {"positive": 0.0, "negative": negative, "neutral": 1 - negative, "mixed": 0.0}
-    return sample_event(entry, sentiment=sentiment, sentimentScore=scores)
+    return review_analysed(sentiment, sentiment_score(negative=negative, neutral=1 - negative))
 
 
 def matching_rules(stack: dict[str, Any], event: dict[str, Any]) -> set[str]:
@@ -47,7 +31,7 @@ def matching_rules(stack: dict[str, Any], event: dict[str, Any]) -> set[str]:
     for rule in resources(stack, "aws_cloudwatch_event_rule").values():
         # The audit rule scopes to the deploying account, unknown until apply: use the sample's.
         pattern = rule["event_pattern"].replace("${data.aws_caller_identity.account.account_id}", ACCOUNT)
-        if EventPattern.load(pattern).matches_event(event):
+        if matches(EventPattern.load(pattern), event):
             matched.add(rule["name"])
     return matched
 
@@ -122,31 +106,21 @@ ANALYSED_SAMPLES = [
     ("NEGATIVE", 0.99),
 ]
 WIRING_CASES = [
-    pytest.param(entry, data, id=f"{entry['detailType']}-{data.get('sentiment', '')}-{data.get('_negative', '')}")
-    for entry in event_catalogue()
-    for data in (
-        [
-            {
-                "sentiment": sentiment,
-                "sentimentScore": analysed(sentiment, negative)["detail"]["data"]["sentimentScore"],
-            }
-            for sentiment, negative in ANALYSED_SAMPLES
-        ]
-        if entry["detailType"] == "ReviewAnalysed"
-        else [{}]
-    )
+    *(pytest.param(sample(e), id=e["detailType"]) for e in event_catalogue() if e["detailType"] != "ReviewAnalysed"),
+    *(pytest.param(analysed(s, n), id=f"ReviewAnalysed-{s}-{n}") for s, n in ANALYSED_SAMPLES),
 ]
 
 
-@pytest.mark.parametrize(("entry", "data"), WIRING_CASES)
-def test_every_event_reaches_exactly_the_rules_its_catalogue_entry_names(dev, dev_config, entry, data):
+@pytest.mark.parametrize("event", WIRING_CASES)
+def test_every_event_reaches_exactly_the_rules_its_catalogue_entry_names(dev, dev_config, event):
+    threshold = dev_config.negative_case_threshold
     expected = {
         f"{dev_config.prefix}-{service}-{rule}"
         for service, rule in consumers_of(
-            entry["detailType"], data, negative_case_threshold=dev_config.negative_case_threshold
+            event["detail-type"], event["detail"]["data"], negative_case_threshold=threshold
         )
     }
-    assert matching_rules(dev, sample_event(entry, **data)) == expected
+    assert matching_rules(dev, event) == expected
 
 
 @pytest.mark.parametrize(("sentiment", "negative"), ANALYSED_SAMPLES)

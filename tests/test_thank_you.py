@@ -6,22 +6,12 @@ import jsonschema
 
 from modules.common import event_schema
 from offline.moto_fixes import aws_error
-from tests.sfn_harness import BUS, SENDER, aws, event, review
+from tests.events import review, review_analysed
+from tests.sfn_harness import BUS, SENDER, aws
 from tests.tf import decoded, only
 
 TABLE = "idempotency"
 TEMPLATE = "thank-you-template"
-
-
-def analysed(**overrides):
-    data = {
-        **review(**overrides),
-        "languageCode": "en",
-        "translated": False,
-        "sentiment": "POSITIVE",
-        "sentimentScore": {"positive": 0.98, "negative": 0.0, "neutral": 0.02, "mixed": 0.0},
-    }
-    return event("reviews.analysis", "ReviewAnalysed", data)
 
 
 def setup(harness):
@@ -43,7 +33,7 @@ def setup(harness):
 def test_a_positive_review_gets_one_templated_thank_you_email():
     with aws() as harness:
         machine = setup(harness)
-        assert harness.run(machine, analysed())["status"] == "SUCCEEDED"
+        assert harness.run(machine, review_analysed())["status"] == "SUCCEEDED"
         [email] = harness.emails()
     assert email.destinations == {"ToAddresses": ["ada@example.com"]}
     assert email.source == SENDER
@@ -54,7 +44,7 @@ def test_a_positive_review_gets_one_templated_thank_you_email():
 def test_the_thank_you_sent_event_names_the_email():
     with aws() as harness:
         machine = setup(harness)
-        harness.run(machine, analysed())
+        harness.run(machine, review_analysed())
         [sent] = harness.published("ThankYouSent")
         [email] = harness.emails()
     assert sent["detail"]["data"]["messageId"] == email.id
@@ -65,8 +55,8 @@ def test_the_thank_you_sent_event_names_the_email():
 def test_a_duplicate_delivery_sends_no_second_email():
     with aws() as harness:
         machine = setup(harness)
-        first = harness.run(machine, analysed())
-        second = harness.run(machine, analysed())
+        first = harness.run(machine, review_analysed())
+        second = harness.run(machine, review_analysed())
         assert (first["status"], second["status"]) == ("SUCCEEDED", "SUCCEEDED")
         assert len(harness.emails()) == 1
         assert len(harness.published("ThankYouSent")) == 1
@@ -75,7 +65,7 @@ def test_a_duplicate_delivery_sends_no_second_email():
 def test_the_idempotency_record_expires_after_the_ttl():
     with aws() as harness:
         machine = setup(harness)
-        harness.run(machine, analysed())
+        harness.run(machine, review_analysed())
         item = harness.item(TABLE, "idempotencyKey", "review-1")
     assert item["expiresAt"] == {"N": str(review()["submittedAt"] + 3600)}
 
@@ -83,7 +73,7 @@ def test_the_idempotency_record_expires_after_the_ttl():
 def test_html_in_a_review_is_escaped_in_the_email():
     with aws() as harness:
         machine = setup(harness)
-        harness.run(machine, analysed(text="<script>alert('x')</script> & more"))
+        harness.run(machine, review_analysed(text="<script>alert('x')</script> & more"))
         [email] = harness.emails()
     assert "<script>" not in email.html
     assert "&lt;script&gt;" in email.html
@@ -97,7 +87,7 @@ def test_a_refused_email_releases_the_key_so_a_replay_can_send_it():
     waits: list[float] = []
     with aws({("sesv2", "sendEmail"): refuse}, retry_waits=waits) as harness:
         machine = setup(harness)
-        execution = harness.run(machine, analysed())
+        execution = harness.run(machine, review_analysed())
         assert execution["status"] == "FAILED"
         assert harness.item(TABLE, "idempotencyKey", "review-1") is None
         assert harness.published("ThankYouSent") == []

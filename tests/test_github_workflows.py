@@ -121,11 +121,24 @@ jobs:
 """
 
 
+class WorkflowLoader(yaml.SafeLoader):
+    """YAML as GitHub reads a workflow (1.2 core schema): only true/false are booleans.
+
+    PyYAML implements YAML 1.1, where on/off/yes/no/y/n are booleans too: the trigger key `on` would load
+    as True and a value such as `no` as False, where GitHub sees the strings.
+    """
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+WorkflowLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+WorkflowLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
 def load(path: Path) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    # YAML 1.1 reads the key `on` as the boolean true.
-    if True in document:
-        document["on"] = document.pop(True)
+    document: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=WorkflowLoader)
     return document
 
 
@@ -163,6 +176,12 @@ def lint(linter: Path, *paths: Path) -> tuple[int, list[dict[str, Any]]]:
 
 def test_the_workflows_exist() -> None:
     assert {path.name for path in WORKFLOWS} >= {"plan.yml", "apply.yml", "drift.yml", "_synth.yml", "_apply.yml"}
+
+
+def test_workflows_load_as_github_reads_them_with_on_and_no_as_strings(tmp_path: Path) -> None:
+    path = tmp_path / "w.yml"
+    path.write_text("on:\n  push:\nenv:\n  A: no\n  B: true\n", encoding="utf-8")
+    assert load(path) == {"on": {"push": None}, "env": {"A": "no", "B": True}}
 
 
 def test_every_workflow_passes_actionlint_and_the_workflow_schema(linter: Path) -> None:
