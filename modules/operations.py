@@ -235,7 +235,7 @@ class Operations(Construct):
         )
 
 
-def _check_members(id: str, setting: str, members: Any, kind: type) -> None:
+def _check_members(id: str, setting: str, members: Any, kind: type[Construct]) -> None:
     if isinstance(members, str) or not isinstance(members, Sequence):
         raise TypeError(f"Operations {id}: {setting} must be a list of {kind.__name__}, got {type(members).__name__}")
     seen: set[str] = set()

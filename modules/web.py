@@ -255,6 +255,7 @@ class Website(Construct):
         suffix = f"{platform.account_id}-{platform.region}"
 
         # The bucket policy names the distribution, which is built from the bucket: its ARN is filled in at synthesis.
+        self.distribution: CloudfrontDistribution
         distribution_arn = Lazy.string_value(_Later(lambda: self.distribution.arn))
         site = secure_bucket(
             self,
