@@ -1,4 +1,4 @@
-"""offline/firehose.py: Firehose's processors, dynamic partitioning, error output and compression on moto's S3."""
+"""offline/firehose/: Firehose's processors, dynamic partitioning, error output and compression on moto's S3."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from offline.firehose import FirehoseError, OfflineFirehose
+from offline.firehose.delivery import FirehoseError, OfflineFirehose
 
 REGION = "eu-west-1"
 BUCKET = "audit-bucket"

@@ -165,7 +165,10 @@ class OfflineEventBridge:
     # --- routing -------------------------------------------------------------------------------------
 
     def _route(self, rule: Rule, event: dict[str, Any], original: Callable[..., None], transform: bool) -> None:
-        if not rule.state.startswith("ENABLED") or not rule.event_pattern.matches_event(event):
+        if not rule.state.startswith("ENABLED"):
+            return
+        # moto annotates matches_event with its EventMessageType TypedDict; the envelope it is given is that shape.
+        if not rule.event_pattern.matches_event(event):  # type: ignore[arg-type]
             return
         ours = [target for target in rule.targets if _service(target["Arn"]) in OFFLINE_TARGETS]
         others = [target for target in rule.targets if target not in ours]

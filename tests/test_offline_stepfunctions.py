@@ -1,14 +1,10 @@
-"""The moto gap-fillers of offline/moto_fixes.py, each on its own."""
+"""offline/stepfunctions/: the gap-fillers of moto's Step Functions interpreter, each on its own."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-from botocore.exceptions import ClientError
-
-from offline import moto_fixes
-from offline.moto_fixes import aws_error, extract_json, match_input_shape, render_template
+from offline.engine.aws import aws_error
+from offline.stepfunctions import fixes
+from offline.stepfunctions.fixes import extract_json, match_input_shape
 from tests.sfn_harness import BUS, aws, event, review
 
 
@@ -32,36 +28,6 @@ def test_an_indefinite_path_still_yields_a_list():
 
 def test_a_definite_path_to_a_list_yields_the_list_itself():
     assert extract_json("$.codes", {"codes": ["en"]}) == ["en"]
-
-
-def test_the_html_part_escapes_values_and_the_text_part_keeps_them():
-    data = {"name": "<b>O'Brien & co</b>", "score": {"negative": 0.9}}
-    assert render_template("<p>{{name}} {{score.negative}}</p>", data, escape_html=True) == (
-        "<p>&lt;b&gt;O&#x27;Brien &amp; co&lt;/b&gt; 0.9</p>"
-    )
-    assert render_template("{{name}}", data, escape_html=False) == "<b>O'Brien & co</b>"
-
-
-def test_a_template_variable_without_data_refuses_the_email():
-    with pytest.raises(ClientError, match="lacks"):
-        render_template("Hello {{name}}", {}, escape_html=False)
-
-
-def test_templates_render_correctly_from_many_threads_at_once():
-    results, errors = [], []
-
-    def render(i: int) -> None:
-        try:
-            results.append(render_template(f"<i>{{{{n}}}}</i> {i}", {"n": i}, escape_html=True))
-        except Exception as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=render, args=(i,)) for i in range(64)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and len(results) == 64
 
 
 def test_aws_sdk_errors_are_named_service_dot_code_as_step_functions_names_them():
@@ -100,6 +66,6 @@ def test_the_fixes_are_gone_once_the_block_ends():
     )
 
     before = StateTaskServiceAwsSdk._eval_service_task
-    with moto_fixes.installed():
+    with fixes.installed():
         assert StateTaskServiceAwsSdk._eval_service_task is not before
     assert StateTaskServiceAwsSdk._eval_service_task is before

@@ -1,11 +1,11 @@
-"""offline/language.py: Comprehend and Translate offline, with AWS's limits, throttling injection and usage."""
+"""offline/comprehend/: Comprehend and Translate offline, with AWS's limits, throttling injection and usage."""
 
 from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
 
-from offline.language import LanguageServices
+from offline.comprehend.language import LanguageServices
 
 POSITIVE = "Absolutely delicious, the best margherita in town!"
 NEGATIVE = "Cold, soggy and late. Worst pizza I have ever had."

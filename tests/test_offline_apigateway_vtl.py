@@ -1,5 +1,5 @@
-"""The offline API Gateway mapping-template renderer: each $input and $util function, the JSONPath subset,
-$context and its responseOverride, and the Java methods templates call."""
+"""offline/apigateway/vtl.py, the API Gateway mapping-template renderer: each $input and $util function, the JSONPath
+subset, $context and its responseOverride, and the Java methods templates call."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from offline.apigateway_vtl import VtlError, escape_javascript, jsonpath, render
+from offline.apigateway.vtl import VtlError, escape_javascript, jsonpath, render
 
 # --- $util.escapeJavaScript ---------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""offline/terraform.py: reading a synthesized stack, ordering its resources and resolving its interpolations."""
+"""offline/engine/terraform.py: reading a synthesized stack, ordering its resources and resolving its interpolations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from offline.terraform import Reference, Stack, TerraformError, references, resolve
+from offline.engine.terraform import Reference, Stack, TerraformError, references, resolve
 
 ATTRIBUTES = {
     ("aws_sqs_queue", "dlq"): {

@@ -1,4 +1,4 @@
-"""offline/eventbridge.py: EventBridge delivering to Step Functions and Firehose targets, with input paths and
+"""offline/events/: EventBridge delivering to Step Functions and Firehose targets, with input paths and
 transformers, retries and dead-letter queues, on small stacks written here in Terraform JSON."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from offline.cloud import OfflineCloud
+from offline.engine.cloud import OfflineCloud
 
 REGION = "eu-west-1"
 SOURCE = "test.source"

@@ -1,4 +1,4 @@
-"""Amazon Comprehend and Amazon Translate, offline: handlers for :func:`offline.moto_fixes.installed`.
+"""Amazon Comprehend and Amazon Translate, offline: handlers for :func:`offline.stepfunctions.fixes.installed`.
 
 moto answers DetectSentiment with a canned NEUTRAL, lacks DetectDominantLanguage and has no Translate. Here:
 
@@ -47,7 +47,8 @@ from botocore.exceptions import ClientError
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from offline.moto_fixes import Handler, aws_error
+from offline.engine.aws import aws_error
+from offline.stepfunctions.fixes import Handler
 
 # https://docs.aws.amazon.com/comprehend/latest/dg/supported-languages.html (targeted sentiment excluded)
 SENTIMENT_LANGUAGES = ("ar", "de", "en", "es", "fr", "hi", "it", "ja", "ko", "pt", "zh", "zh-TW")
@@ -104,7 +105,7 @@ class LanguageServices:
     """The offline Comprehend and Translate, with usage counters and throttling injection.
 
     Exposes: ``usage``, ``calls``, ``throttled`` (Counters keyed ``"service:Action"``), :meth:`handlers` for
-    ``moto_fixes.installed``, :meth:`throttle`.
+    ``offline.stepfunctions.fixes.installed``, :meth:`throttle`.
     """
 
     def __init__(self, *, throttle: int = 0):

@@ -1,4 +1,4 @@
-"""offline/cloud.py: the synthesized reviews-dev stack brought up on moto, and events run through it for real.
+"""offline/engine/: the synthesized reviews-dev stack brought up on moto, and events run through it for real.
 
 One cloud runs at a time (moto's state is per process), so each group of tests shares one, scoped to its class.
 """
@@ -11,23 +11,12 @@ from typing import Any
 
 import jsonschema
 import pytest
-from botocore.exceptions import ClientError
 
 from modules.common import event_catalogue, event_schema
-from offline import cloud as offline_cloud
-from offline.cloud import CONFIGURATION_ONLY, HANDLERS, OfflineCloud, Quiescence, UnsupportedResource
-from offline.language import LanguageServices
-from offline.terraform import Stack
-
-REGION = "eu-west-1"
-TLS_ONLY = {
-    "Sid": "DenyInsecureTransport",
-    "Effect": "Deny",
-    "Principal": "*",
-    "Action": "s3:*",
-    "Resource": ["${aws_s3_bucket.b.arn}", "${aws_s3_bucket.b.arn}/*"],
-    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-}
+from offline.comprehend.language import LanguageServices
+from offline.engine.cloud import CONFIGURATION_ONLY, HANDLERS, INERT, OfflineCloud, Quiescence, UnsupportedResource
+from offline.engine.terraform import Stack
+from tests.offline_stacks import small_stack
 
 
 def review(text: str, review_id: str = "review-1") -> dict[str, Any]:
@@ -51,10 +40,6 @@ def submit(running: OfflineCloud, text: str) -> str:
 
 def published(running: OfflineCloud, detail_type: str) -> list[dict[str, Any]]:
     return [event for event in running.eventbridge.events if event["detail-type"] == detail_type]
-
-
-def small_stack(resources: dict[str, Any]) -> dict[str, Any]:
-    return {"provider": {"aws": [{"region": REGION}]}, "resource": resources}
 
 
 # --- bringing the stack up ---------------------------------------------------------------------------
@@ -110,57 +95,6 @@ def test_a_resource_rejected_for_want_of_a_sibling_in_its_wave_is_created_and_th
     )
     with OfflineCloud(document) as running:
         assert [race.split(":")[0] for race in running.ordering_races] == ["aws_s3_bucket_logging.a"]
-
-
-def test_a_tls_only_bucket_policy_admits_requests_over_https():
-    policy = {"Version": "2012-10-17", "Statement": [TLS_ONLY]}
-    document = small_stack(
-        {
-            "aws_s3_bucket": {"b": {"bucket": "test-bucket"}},
-            "aws_s3_bucket_policy": {"p": {"bucket": "${aws_s3_bucket.b.id}", "policy": json.dumps(policy)}},
-        }
-    )
-    with OfflineCloud(document) as running:
-        running.client("s3").put_object(Bucket="test-bucket", Key="k", Body=b"x")
-        assert running.objects("test-bucket") == {"k": b"x"}
-
-
-def test_an_unconditional_deny_in_a_bucket_policy_still_denies():
-    deny = {**TLS_ONLY, "Condition": {}}
-    document = small_stack(
-        {
-            "aws_s3_bucket": {"b": {"bucket": "test-bucket"}},
-            "aws_s3_bucket_policy": {
-                "p": {"bucket": "${aws_s3_bucket.b.id}", "policy": json.dumps({"Statement": [deny]})}
-            },
-        }
-    )
-    with OfflineCloud(document) as running, pytest.raises(ClientError):
-        running.client("s3").put_object(Bucket="test-bucket", Key="k", Body=b"x")
-
-
-def test_a_rest_api_with_mock_preflights_is_imported():
-    body = {
-        "openapi": "3.0.1",
-        "info": {"title": "t", "description": "moto's import needs one", "version": "1"},
-        "paths": {
-            "/reviews": {
-                "options": {
-                    "responses": {"200": {"description": "ok"}},
-                    "x-amazon-apigateway-integration": {
-                        "type": "mock",
-                        "requestTemplates": {"application/json": '{"statusCode": 200}'},
-                        "responses": {"default": {"statusCode": "200"}},
-                    },
-                }
-            }
-        },
-    }
-    document = small_stack({"aws_api_gateway_rest_api": {"api": {"name": "test-api", "body": json.dumps(body)}}})
-    with OfflineCloud(document) as running:
-        api = running.resource("aws_api_gateway_rest_api", "api")
-        paths = [item["path"] for item in running.client("apigateway").get_resources(restApiId=api["id"])["items"]]
-    assert sorted(paths) == ["/", "/reviews"]
 
 
 @pytest.fixture(scope="class")
@@ -349,4 +283,8 @@ def test_a_throttled_comprehend_call_is_retried_by_the_analysis_workflow(dev_sta
 
 
 def test_configuration_only_types_each_give_a_reason():
-    assert all(isinstance(reason, str) and reason for reason in offline_cloud.CONFIGURATION_ONLY.values())
+    assert all(isinstance(reason, str) and reason for reason in CONFIGURATION_ONLY.values())
+
+
+def test_inert_types_each_say_what_does_not_happen_offline_and_have_a_handler():
+    assert INERT and all(reason and kind in HANDLERS for kind, reason in INERT.items())

@@ -9,7 +9,7 @@ moto stores REST APIs but never runs them. This serves the document that the sta
    ``$context.authorizer.claims``;
 3. request validator: required parameters -> ``BAD_REQUEST_PARAMETERS``; a body that is not JSON or fails the
    model (JSON Schema draft 4) -> ``BAD_REQUEST_BODY`` (400) with ``$context.error.validationErrorString``;
-4. the request mapping template (VTL, offline.apigateway_vtl) for the request's content type
+4. the request mapping template (VTL, offline.apigateway.vtl) for the request's content type
    (``passthroughBehavior: never`` and no template -> ``UNSUPPORTED_MEDIA_TYPE``, 415);
 5. the integration: ``mock``, or ``aws`` service actions called on the in-process moto (EventBridge
    PutEvents, DynamoDB Query, Step Functions StartSyncExecution, which moto lacks and is emulated here by
@@ -41,7 +41,7 @@ from joserfc import jwk, jwt
 from joserfc.errors import JoseError
 from moto.utilities.utils import load_resource
 
-from offline.apigateway_vtl import render
+from offline.apigateway.vtl import render
 
 # API Gateway's own status for each gateway response type it raises here.
 GATEWAY_STATUS = {
@@ -62,7 +62,7 @@ _INTEGRATION_URI = re.compile(r"^arn:[^:]+:apigateway:[^:]+:(?P<service>[a-z0-9-
 @dataclass
 class Response:
     status: int
-    body: str
+    body: str | bytes
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -258,7 +258,7 @@ class RestApi:
         templates = integration.get("requestTemplates", {})
         if content_type not in templates and integration.get("passthroughBehavior") == "never" and templates:
             raise GatewayError("UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type")
-        request = dict(
+        request: dict[str, Any] = dict(
             headers=dict(headers), path_params=path, query=query, context=context, stage_variables=self.stage_variables
         )
         template = templates.get(content_type)
@@ -436,7 +436,7 @@ class ApiServer:
                     response = outer.api.handle(
                         self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
                     )
-                payload = response.body.encode("utf-8")
+                payload = response.body if isinstance(response.body, bytes) else response.body.encode("utf-8")
                 self.send_response(response.status)
                 for name, value in response.headers.items():
                     self.send_header(name, value)
@@ -460,6 +460,8 @@ class ApiServer:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
+        # typeshed allows a bytes host (AF_UNIX addresses); this server binds 127.0.0.1.
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}/{self.api.stage}"
 
     def __enter__(self) -> ApiServer:
