@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from offline.engine.aws import aws_error
+from offline.engine.cloud import OfflineCloud
 from offline.stepfunctions import fixes
 from offline.stepfunctions.fixes import extract_json, match_input_shape
+from tests.offline_stacks import small_stack
 from tests.sfn_harness import BUS, aws, event, review
 
 
@@ -69,3 +73,24 @@ def test_the_fixes_are_gone_once_the_block_ends():
     with fixes.installed():
         assert StateTaskServiceAwsSdk._eval_service_task is not before
     assert StateTaskServiceAwsSdk._eval_service_task is before
+
+
+def test_a_state_machine_from_terraform_gets_its_logging_and_tracing():
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    machine = {
+        "name": "test-machine",
+        "definition": definition,
+        "role_arn": "arn:aws:iam::123456789012:role/test",
+        "logging_configuration": {
+            "level": "ALL",
+            "include_execution_data": True,
+            "log_destination": "arn:aws:logs:eu-west-1:123456789012:log-group:/test:*",
+        },
+        "tracing_configuration": {"enabled": True},
+    }
+    with OfflineCloud(small_stack({"aws_sfn_state_machine": {"m": machine}})) as running:
+        arn = running.resource("aws_sfn_state_machine", "m")["arn"]
+        described = running.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+    assert described["loggingConfiguration"]["level"] == "ALL" and described["tracingConfiguration"] == {
+        "enabled": True
+    }
