@@ -80,7 +80,9 @@ def synthesize(stack: str) -> Path:
         check=False,
     )
     if done.returncode != 0:
-        raise SystemExit(f"synthesis failed (exit {done.returncode}):\n{done.stderr.strip() or done.stdout.strip()}")
+        # main.py's own exit code (2 for a settings error) is this command's too.
+        print(f"synthesis failed:\n{done.stderr.strip() or done.stdout.strip()}", file=sys.stderr)
+        raise SystemExit(done.returncode)
     # main.py prints one headline per stack, then its resource counts indented below it.
     for line in done.stdout.splitlines():
         if line and not line[0].isspace():
