@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import subprocess
 import sys
 import textwrap
 import time
@@ -20,6 +22,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+OUTDIR = Path(os.environ.get("CDKTF_OUTDIR", ROOT / "cdktf.out"))
+JSII_QUIET = {
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+}
 
 SAMPLE_REVIEWS = (
     {
@@ -57,15 +65,32 @@ SAMPLE_REVIEWS = (
 
 
 def synthesize(stack: str) -> Path:
-    import main
-
-    print(f"Synthesizing (cdktf, ~20 s) into {main.OUTDIR} ...", flush=True)
-    for name in main.build(main.OUTDIR):
-        print("  " + main.summary(main.OUTDIR, name).splitlines()[0])
-    path = main.OUTDIR / "stacks" / stack / "cdk.tf.json"
+    """Run ``main.py`` in a child process (the provider bindings it loads cost ~0.5 GB, which this process, serving
+    for hours, need not keep) and return the stack's cdk.tf.json."""
+    print(f"Synthesizing (cdktf, ~20 s) into {OUTDIR} ...", flush=True)
+    # jsii prints a banner about the Node.js version on every start; it says nothing about this run.
+    env = {**os.environ, **JSII_QUIET, "CDKTF_OUTDIR": str(OUTDIR)}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        encoding="utf-8",
+        errors="replace",
+        check=False,
+    )
+    if done.returncode != 0:
+        # main.py's own exit code (2 for a settings error) is this command's too.
+        print(f"synthesis failed:\n{done.stderr.strip() or done.stdout.strip()}", file=sys.stderr)
+        raise SystemExit(done.returncode)
+    # main.py prints one headline per stack, then its resource counts indented below it.
+    for line in done.stdout.splitlines():
+        if line and not line[0].isspace():
+            print("  " + line)
+    path = OUTDIR / "stacks" / stack / "cdk.tf.json"
     if not path.exists():
         raise SystemExit(
-            f"no stack {stack!r} was synthesized; stacks: {[p.name for p in (main.OUTDIR / 'stacks').iterdir()]}"
+            f"no stack {stack!r} was synthesized; stacks: {sorted(p.name for p in (OUTDIR / 'stacks').iterdir())}"
         )
     return path
 
@@ -180,16 +205,16 @@ def print_health(system: Any, quiet: Any) -> None:
 
 def serve(stack: str, port: int) -> int:
     from offline.system import OfflineSystem
+    from offline.web import WebRoutes
 
     path = synthesize(stack)
     quiet_moto()
-    web = _web_routes()
+    web = WebRoutes()
     with OfflineSystem(path, port=port, extra_routes=web) as system:
-        if web is not None:
-            web.bind(system)
+        web.bind(system)
         agent, password = system.create_agent()
         print(f"API:   {system.api_url}  (POST /reviews; GET /cases and POST /cases/{{id}}/resolution need a token)")
-        if web is not None:
+        if web.site is not None:
             print(f"Pages: {web.site_url}index.html (review form), {web.site_url}agent.html (agent console)")
         print(f"Agent: {agent} / {password}")
         print("Ctrl-C stops.", flush=True)
@@ -201,14 +226,6 @@ def serve(stack: str, port: int) -> int:
     return 0
 
 
-def _web_routes() -> Any:
-    try:
-        from offline.web import WebRoutes
-    except ImportError:
-        return None
-    return WebRoutes()
-
-
 def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -217,8 +234,6 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="reviews-dev")
     parser.add_argument("--port", type=int, default=8080, help="serve: the port on 127.0.0.1 (default 8080)")
     arguments = parser.parse_args(argv)
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     if arguments.mode == "demo":
         return demo(arguments.stack)
     return serve(arguments.stack, arguments.port)

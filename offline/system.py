@@ -1,5 +1,5 @@
-"""The whole review system offline: a synthesized stack on moto (offline.cloud) with its REST API served
-over HTTP on localhost (offline.apigateway), agents in the stack's Cognito user pool, and a client that
+"""The whole review system offline: a synthesized stack on moto (offline.engine.cloud) with its REST API served
+over HTTP on localhost (offline.apigateway.server), agents in the stack's Cognito user pool, and a client that
 talks to the API as a browser or a script would."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from offline.apigateway import ApiServer, RestApi
-from offline.cloud import OfflineCloud
-from offline.language import LanguageServices
+from offline.apigateway.server import ApiServer, RestApi
+from offline.comprehend.language import LanguageServices
+from offline.engine.cloud import OfflineCloud
 
 
 @dataclass

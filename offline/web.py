@@ -1,6 +1,6 @@
-"""The web pages offline, on the same origin as the API: the files of web/ with the headers CloudFront's
-response headers policy sets, a config.json pointing at the local API and the local Cognito, and that
-Cognito's sign-in API (InitiateAuth, RespondToAuthChallenge) answered by moto's cognito-idp."""
+"""The web pages offline, on the same origin as the API: what the stack's distribution serves
+(:mod:`offline.cloudfront.site`: the site bucket's objects with the response headers policy's headers, config.json
+pointing at the local API and the local Cognito), and that Cognito's sign-in API (:mod:`offline.cognito.signin`)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,11 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from botocore.exceptions import ClientError
-
-from modules.web import content_type, security_headers, site_config, site_files
-from offline.apigateway import Response
+from offline.apigateway.server import Response
+from offline.cloudfront.site import Site
+from offline.cognito import signin
 
 COGNITO_PATH = "/cognito/"
-# The only Cognito operations the agent console calls; nothing else is exposed.
-COGNITO_OPERATIONS = {
-    "AWSCognitoIdentityProviderService.InitiateAuth": "initiate_auth",
-    "AWSCognitoIdentityProviderService.RespondToAuthChallenge": "respond_to_auth_challenge",
-}
 
 
 class WebRoutes:
@@ -26,58 +20,39 @@ class WebRoutes:
     of the paths go to the API. Call :meth:`bind` with the system once it is up."""
 
     def __init__(self) -> None:
-        self.files = site_files()
         self.system: Any = None
+        self.site: Site | None = None
 
     def bind(self, system: Any) -> None:
         self.system = system
+        self.site = Site.of(system.cloud)
 
     @property
     def site_url(self) -> str:
-        return self.system.server.url.rsplit("/", 1)[0] + "/"
+        return str(self.system.server.url).rsplit("/", 1)[0] + "/"
 
     def __call__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Response | None:
         route = urlsplit(path).path
         if self.system is None or route.startswith(f"/{self.system.api.stage}/"):
             return None
-        origin = f"http://{_header(headers, 'Host') or '127.0.0.1'}"
         if route == COGNITO_PATH:
-            return self._cognito(method, headers, body)
+            cognito = self.system.cloud.client("cognito-idp")
+            return signin.answer(cognito, method, _header(headers, "X-Amz-Target"), body)
+        if self.site is None:
+            return None
         if method not in ("GET", "HEAD"):
             return Response(405, json.dumps({"message": "Method Not Allowed"}), {"Content-Type": "application/json"})
-        page_headers = {**security_headers(origin, origin), "Cache-Control": "no-cache"}
-        if route == "/config.json":
-            pool_id, client_id = self.system.user_pool()
-            config = site_config(
-                api_url=f"{origin}/{self.system.api.stage}",
-                region=self.system.cloud.region,
-                user_pool_id=pool_id,
-                user_pool_client_id=client_id,
-                cognito_endpoint=f"{origin}{COGNITO_PATH}",
-            )
-            return Response(200, json.dumps(config), {**page_headers, "Content-Type": "application/json"})
-        key = "index.html" if route in ("", "/") else route.lstrip("/")
-        if key not in self.files:
-            return Response(404, "Not Found", {**page_headers, "Content-Type": "text/plain; charset=utf-8"})
-        text = self.files[key].read_text(encoding="utf-8")
-        return Response(200, text, {**page_headers, "Content-Type": content_type(key)})
+        page = self.site.get(route, endpoints=self._endpoints(f"http://{_header(headers, 'Host') or '127.0.0.1'}"))
+        return Response(page.status, page.body, page.headers)
 
-    def _cognito(self, method: str, headers: dict[str, str], body: bytes) -> Response:
-        json_type = {"Content-Type": "application/x-amz-json-1.1"}
-        operation = COGNITO_OPERATIONS.get(_header(headers, "X-Amz-Target") or "")
-        if method != "POST" or operation is None:
-            error = {"__type": "UnknownOperationException", "message": "Only sign-in operations are served here"}
-            return Response(400, json.dumps(error), json_type)
-        try:
-            answer = getattr(self.system.cloud.client("cognito-idp"), operation)(**json.loads(body or b"{}"))
-        except ClientError as error:
-            code, message = error.response["Error"]["Code"], error.response["Error"]["Message"]
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
-            return Response(status, json.dumps({"__type": code, "message": message}), json_type)
-        except (TypeError, ValueError) as error:
-            return Response(400, json.dumps({"__type": "InvalidParameterException", "message": str(error)}), json_type)
-        answer.pop("ResponseMetadata", None)
-        return Response(200, json.dumps(answer, default=str), json_type)
+    def _endpoints(self, origin: str) -> dict[str, str]:
+        """The deployed endpoints the pages call, each with the local one that answers for it at ``origin``."""
+        cloud = self.system.cloud
+        stage = cloud.resource("aws_api_gateway_stage")
+        return {
+            stage["invoke_url"]: f"{origin}/{self.system.api.stage}",
+            signin.regional_endpoint(cloud.region): f"{origin}{COGNITO_PATH}",
+        }
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

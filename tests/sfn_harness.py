@@ -1,5 +1,5 @@
 """Run one ASL file for real on moto's Step Functions interpreter, with the gaps of moto filled
-(offline.moto_fixes), an event bus whose every event is captured, and SES ready to send."""
+(offline.stepfunctions.fixes, offline.ses.templates), an event bus whose every event is captured, and SES ready to send."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
-from moto.ses.models import ses_backends
 
 from modules.common import load_asl
-from offline import moto_fixes
-from offline.moto_fixes import RenderedEmail
+from offline.ses import templates
+from offline.ses.templates import RenderedEmail
+from offline.stepfunctions import fixes
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -108,7 +108,7 @@ class Harness:
         return [event for event in self._captured if detail_type in (None, event["detail-type"])]
 
     def emails(self) -> list[RenderedEmail]:
-        return [m for m in ses_backends[ACCOUNT][REGION].sent_messages if isinstance(m, RenderedEmail)]
+        return templates.sent_emails(ACCOUNT, REGION)
 
     def item(self, table: str, key: str, value: str) -> dict[str, Any] | None:
         return self.dynamodb.get_item(TableName=table, Key={key: {"S": value}}, ConsistentRead=True).get("Item")
@@ -116,11 +116,12 @@ class Harness:
 
 @contextmanager
 def aws(
-    handlers: Mapping[tuple[str, str], moto_fixes.Handler] | None = None, retry_waits: list[float] | None = None
+    handlers: Mapping[tuple[str, str], fixes.Handler] | None = None, retry_waits: list[float] | None = None
 ) -> Iterator[Harness]:
     with (
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-        moto_fixes.installed(handlers, retry_waits=retry_waits),
+        fixes.installed(handlers, retry_waits=retry_waits),
+        templates.installed(),
     ):
         yield Harness()
 

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from modules.common import event_schema
-from offline.moto_fixes import aws_error
+from offline.engine.aws import aws_error
 from tests.events import review, review_submitted
 from tests.sfn_harness import BUS, aws, scores
 from tests.tf import decoded, only

@@ -212,7 +212,7 @@ def test_a_case_event_arriving_after_resolution_does_not_reopen_the_case(desk):
 
 
 def test_a_follow_up_that_ses_refuses_fails_the_case_workflow_after_retries():
-    from offline.moto_fixes import aws_error
+    from offline.engine.aws import aws_error
 
     def refuse(params):
         if params["Content"]["Template"]["TemplateName"] == "follow-up":

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from offline.language import LanguageServices
-from offline.terraform import Stack
+from offline.comprehend.language import LanguageServices
+from offline.engine.terraform import Stack
 from tests.e2e import review, system_for
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ from modules import common
 from modules.common import event_schema, load_json
 from modules.customer_service import OPEN_CASES_INDEX
 from modules.frontend_api import FrontendApi, TemplateError, mapping_template
-from offline.apigateway_vtl import RenderResult, render
+from offline.apigateway.vtl import RenderResult, render
 from tests.tf import decoded, only, ref, references, resources, sample_platform
 
 REQUEST_ID = "c0ffee00-0000-4000-8000-000000000001"

@@ -1,4 +1,4 @@
-"""offline/firehose.py: Firehose's processors, dynamic partitioning, error output and compression on moto's S3."""
+"""offline/firehose/: Firehose's processors, dynamic partitioning, error output and compression on moto's S3."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from offline.firehose import FirehoseError, OfflineFirehose
+from offline.engine.cloud import OfflineCloud
+from offline.firehose.delivery import FirehoseError, OfflineFirehose
+from tests.offline_stacks import small_stack
 
 REGION = "eu-west-1"
 BUCKET = "audit-bucket"
@@ -193,3 +195,43 @@ def test_a_partition_key_no_query_yields_is_an_error_naming_it():
     destination = {**PARTITIONED, "Prefix": "events/!{partitionKeyFromQuery:tenant}/"}
     with pytest.raises(FirehoseError, match="tenant"):
         OfflineFirehose.check("s", {"BucketARN": f"arn:aws:s3:::{BUCKET}", **destination})
+
+
+# --- the delivery stream resource ------------------------------------------------------------------
+
+
+def stream_stack(**extended_s3: Any) -> dict[str, Any]:
+    return small_stack(
+        {
+            "aws_s3_bucket": {"b": {"bucket": "test-audit"}},
+            "aws_kinesis_firehose_delivery_stream": {
+                "s": {
+                    "name": "test-stream",
+                    "destination": "extended_s3",
+                    "extended_s3_configuration": {
+                        "bucket_arn": "${aws_s3_bucket.b.arn}",
+                        "role_arn": "arn:aws:iam::123456789012:role/firehose",
+                        "prefix": "events/",
+                        "buffering_interval": 60,
+                        "compression_format": "GZIP",
+                        **extended_s3,
+                    },
+                }
+            },
+        }
+    )
+
+
+def test_a_stream_from_terraform_delivers_to_its_bucket():
+    with OfflineCloud(stream_stack()) as running:
+        stream = running.resource("aws_kinesis_firehose_delivery_stream", "s")
+        running.client("firehose").put_record(DeliveryStreamName="test-stream", Record={"Data": b'{"a": 1}\n'})
+        running.flush_firehose()
+        [(key, body)] = running.objects("test-audit", "events/").items()
+    assert stream["arn"].endswith(":deliverystream/test-stream") and stream["version_id"]
+    assert key.endswith(".gz") and json.loads(body) == {"a": 1}
+
+
+def test_a_setting_not_modelled_offline_is_an_error_naming_it():
+    with pytest.raises(FirehoseError, match="s3_backup_mode"), OfflineCloud(stream_stack(s3_backup_mode="Enabled")):
+        pass

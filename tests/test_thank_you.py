@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 
 from modules.common import event_schema
-from offline.moto_fixes import aws_error
+from offline.engine.aws import aws_error
 from tests.events import review, review_analysed
 from tests.sfn_harness import BUS, SENDER, aws
 from tests.tf import decoded, only

@@ -1,0 +1,1 @@
+"""CloudWatch offline: metric alarms (:mod:`.resources`), stored and never evaluated."""

@@ -1,0 +1,202 @@
+"""Amazon Comprehend and Amazon Translate, offline: handlers for :func:`offline.stepfunctions.fixes.installed`.
+
+moto answers DetectSentiment with a canned NEUTRAL, lacks DetectDominantLanguage and has no Translate. Here:
+
+- ``("comprehend", "detectSentiment")`` scores the text with VADER (vaderSentiment), an English lexicon. The mapping
+  to Comprehend's answer, from VADER's proportions ``pos``/``neg``/``neu`` (summing to 1) and ``compound`` (-1..1):
+
+  - ``Mixed``    = 2 x min(pos, neg): the polar words that cancel each other out;
+  - ``Positive`` = pos - min(pos, neg) and ``Negative`` = neg - min(pos, neg): what is left of one polarity;
+  - ``Neutral``  = neu x (1 - abs(compound))^2: neutral words weigh less the stronger the overall sentiment,
+    otherwise a short "Lovely crust, will order again." (half of its words neutral) would not read as positive;
+  - the four are normalised to sum to 1, and ``Sentiment`` is the largest (NEUTRAL when VADER finds no words).
+    So MIXED needs both polarities substantial ("Great taste, awful service."), and one-sided text keeps
+    one polarity ("Terrible. Never again." is NEGATIVE with Negative 0.85).
+
+  Limits enforced as Comprehend does: Text over 5,000 UTF-8 bytes -> TextSizeLimitExceededException; a LanguageCode
+  outside :data:`SENTIMENT_LANGUAGES` -> UnsupportedLanguageException; empty Text -> ValidationException.
+- ``("comprehend", "detectDominantLanguage")`` ranks languages with py3langid: ``Languages`` holds every language
+  scoring at least 0.05 (the best one always), best first, at most 5. Text limit: 100 KB.
+- ``("translate", "translateText")``: no machine-translation model is available offline, so this is an honest
+  *identity* translation: ``TranslatedText`` is the source text unchanged, with the requested language codes
+  (``SourceLanguageCode`` "auto" is resolved with the language detector). Consequence: the sentiment of any
+  non-English review, scored directly (fr, de, ...) or after "translation" (nl, ...), comes from VADER's English
+  lexicon applied to the original words, which mostly scores it NEUTRAL, and now and then reads a foreign word as
+  an English one (German "die" counts as negative). Offline sentiment of non-English reviews is therefore not
+  meaningful; the workflow's paths through language detection and Translate are.
+  Limit: 10,000 UTF-8 bytes per request.
+
+Fault injection: ``LanguageServices(throttle=N)`` (or :meth:`LanguageServices.throttle`) makes the next N calls, of
+any of the three, fail with ThrottlingException, which the workflows' Retry handles.
+
+Usage, for the cost benchmark, counted only for calls that succeed (AWS bills no failed request): ``usage`` counts
+billable quantities per ``"service:Action"``, Comprehend in units of 100 characters with a minimum of 3 units per
+request, Translate in characters; ``calls`` counts requests; ``throttled`` counts injected throttles.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from botocore.exceptions import ClientError
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from offline.engine.aws import aws_error
+from offline.stepfunctions.fixes import Handler
+
+# https://docs.aws.amazon.com/comprehend/latest/dg/supported-languages.html (targeted sentiment excluded)
+SENTIMENT_LANGUAGES = ("ar", "de", "en", "es", "fr", "hi", "it", "ja", "ko", "pt", "zh", "zh-TW")
+DETECT_SENTIMENT_MAX_BYTES = 5_000
+DETECT_LANGUAGE_MAX_BYTES = 100_000
+TRANSLATE_MAX_BYTES = 10_000
+# https://aws.amazon.com/comprehend/pricing/ : units of 100 characters, 3-unit minimum per request.
+COMPREHEND_UNIT_CHARACTERS = 100
+COMPREHEND_MINIMUM_UNITS = 3
+LANGUAGE_SCORE_FLOOR = 0.05
+MAX_LANGUAGES = 5
+
+
+@cache
+def _analyzer() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+@cache
+def _identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def sentiment(text: str) -> dict[str, Any]:
+    """Comprehend's DetectSentiment answer for ``text``, from VADER (see the module docstring for the mapping)."""
+    polarity = _analyzer().polarity_scores(text)
+    positive, negative, neutral = polarity["pos"], polarity["neg"], polarity["neu"]
+    shared = min(positive, negative)
+    raw = {
+        "Positive": positive - shared,
+        "Negative": negative - shared,
+        "Neutral": neutral * (1 - abs(polarity["compound"])) ** 2,
+        "Mixed": 2 * shared,
+    }
+    total = sum(raw.values())
+    scores = (
+        {name: value / total for name, value in raw.items()} if total else {**dict.fromkeys(raw, 0.0), "Neutral": 1.0}
+    )
+    label = max(scores, key=lambda name: scores[name])
+    return {"Sentiment": label.upper(), "SentimentScore": scores}
+
+
+def dominant_languages(text: str) -> list[dict[str, Any]]:
+    ranked = _identifier().rank(text)
+    chosen = [(code, score) for code, score in ranked[:MAX_LANGUAGES] if score >= LANGUAGE_SCORE_FLOOR]
+    return [{"LanguageCode": code, "Score": score} for code, score in chosen or ranked[:1]]
+
+
+def comprehend_units(text: str) -> int:
+    return max(COMPREHEND_MINIMUM_UNITS, math.ceil(len(text) / COMPREHEND_UNIT_CHARACTERS))
+
+
+class LanguageServices:
+    """The offline Comprehend and Translate, with usage counters and throttling injection.
+
+    Exposes: ``usage``, ``calls``, ``throttled`` (Counters keyed ``"service:Action"``), :meth:`handlers` for
+    ``offline.stepfunctions.fixes.installed``, :meth:`throttle`.
+    """
+
+    def __init__(self, *, throttle: int = 0):
+        if throttle < 0:
+            raise ValueError(f"LanguageServices: throttle {throttle} must be 0 or more")
+        self.usage: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        self.throttled: Counter[str] = Counter()
+        self._throttle = throttle
+        # Executions run on worker threads, several at a time.
+        self._lock = threading.Lock()
+
+    def throttle(self, calls: int) -> None:
+        """Make the next ``calls`` calls fail with ThrottlingException."""
+        with self._lock:
+            self._throttle += calls
+
+    def handlers(self) -> dict[tuple[str, str], Handler]:
+        return {
+            ("comprehend", "detectSentiment"): self.detect_sentiment,
+            ("comprehend", "detectDominantLanguage"): self.detect_dominant_language,
+            ("translate", "translateText"): self.translate_text,
+        }
+
+    def detect_sentiment(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        self._maybe_throttle("comprehend:DetectSentiment")
+        text = self._text("comprehend", "DetectSentiment", parameters, DETECT_SENTIMENT_MAX_BYTES)
+        language = parameters.get("LanguageCode")
+        if language not in SENTIMENT_LANGUAGES:
+            raise aws_error(
+                "comprehend",
+                "DetectSentiment",
+                "UnsupportedLanguageException",
+                f"DetectSentiment does not support language {language!r}; supported: {', '.join(SENTIMENT_LANGUAGES)}",
+            )
+        self._count("comprehend:DetectSentiment", comprehend_units(text))
+        return sentiment(text)
+
+    def detect_dominant_language(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        self._maybe_throttle("comprehend:DetectDominantLanguage")
+        text = self._text("comprehend", "DetectDominantLanguage", parameters, DETECT_LANGUAGE_MAX_BYTES)
+        self._count("comprehend:DetectDominantLanguage", comprehend_units(text))
+        return {"Languages": dominant_languages(text)}
+
+    def translate_text(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        self._maybe_throttle("translate:TranslateText")
+        text = self._text("translate", "TranslateText", parameters, TRANSLATE_MAX_BYTES)
+        source, target = parameters.get("SourceLanguageCode"), parameters.get("TargetLanguageCode")
+        if not source or not target:
+            raise aws_error(
+                "translate",
+                "TranslateText",
+                "ValidationException",
+                "SourceLanguageCode and TargetLanguageCode are required",
+            )
+        self._count("translate:TranslateText", len(text))
+        if source == "auto":
+            source = dominant_languages(text)[0]["LanguageCode"]
+        # Identity "translation": see the module docstring.
+        return {"TranslatedText": text, "SourceLanguageCode": source, "TargetLanguageCode": target}
+
+    def _text(self, service: str, operation: str, parameters: Mapping[str, Any], max_bytes: int) -> str:
+        text = parameters.get("Text")
+        if not isinstance(text, str) or not text:
+            raise aws_error(service, operation, "ValidationException", "Text must be a string of at least 1 character")
+        size = len(text.encode("utf-8"))
+        if size > max_bytes:
+            raise aws_error(
+                service,
+                operation,
+                "TextSizeLimitExceededException",
+                f"Input text size exceeds limit. Max length of request text allowed is {max_bytes} bytes "
+                f"while in this request the text size is {size} bytes",
+            )
+        return text
+
+    def _maybe_throttle(self, key: str) -> None:
+        # Throttling is decided before the request is read, as at AWS's front door; a throttled call is not billed.
+        with self._lock:
+            if self._throttle <= 0:
+                return
+            self._throttle -= 1
+            self.throttled[key] += 1
+        raise _throttling(key)
+
+    def _count(self, key: str, billable: int) -> None:
+        with self._lock:
+            self.calls[key] += 1
+            self.usage[key] += billable
+
+
+def _throttling(key: str) -> ClientError:
+    service, operation = key.split(":")
+    return aws_error(service, operation, "ThrottlingException", "Rate exceeded", status=400)

@@ -1,0 +1,1 @@
+"""DynamoDB offline: tables (:mod:`.resources`); moto runs them."""

@@ -1,0 +1,1 @@
+"""Glue offline: Data Catalog databases and tables (:mod:`.resources`), stored only."""

@@ -1,0 +1,1 @@
+"""IAM offline: roles and their policies (:mod:`.resources`), stored and never enforced."""

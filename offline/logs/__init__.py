@@ -1,0 +1,1 @@
+"""CloudWatch Logs offline: log groups, streams and log deliveries (:mod:`.resources`)."""

@@ -1,0 +1,1 @@
+"""SNS offline: topics, policies and subscriptions (:mod:`.resources`); email subscriptions stay pending."""

@@ -1,0 +1,1 @@
+"""SQS offline: queues and their policies (:mod:`.resources`); moto runs them."""

@@ -1,0 +1,49 @@
+"""What moto's Step Functions interpreter knows of its executions and its public API does not say: whether one
+waits on a task token, and how to stop them all so that no thread outlives the cloud.
+
+This reads moto 5.2.5's internals (``Execution.exec_status``, ``exec_worker``, the callback pool), which its type
+stubs do not declare: the ``# type: ignore[attr-defined]`` below are for that.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+State = Literal["done", "waiting", "running"]
+
+
+def _running(execution: Any) -> bool:
+    return execution.exec_status is not None and execution.exec_status.value == "RUNNING"
+
+
+def state(account_id: str, region: str, arn: str) -> State:
+    """ "done", "waiting" (on a task token, its task's call made) or "running"."""
+    execution = stepfunctions_parser_backends[account_id][region].describe_execution(arn)
+    status = execution.exec_status  # type: ignore[attr-defined]  # set by moto's parser Execution, not declared
+    if not _running(execution):
+        return "done" if status is not None else "running"
+    env = getattr(execution.exec_worker, "env", None)  # type: ignore[attr-defined]  # as exec_status
+    # moto keeps every callback endpoint of an execution; one with no outcome and no error is a token waited on.
+    pool = env.callback_pool_manager._pool if env is not None else {}
+    pending = any(endpoint.get_outcome() is None and endpoint.consumer_error is None for endpoint in pool.values())
+    # The token exists before the task's call (PutEvents) is made; TaskSubmitted is recorded once it is made.
+    history = execution.to_history_output()  # type: ignore[attr-defined]  # as exec_status
+    if pending and history["events"][-1]["type"] == "TaskSubmitted":
+        return "waiting"
+    return "running"
+
+
+def stop_all(account_id: str, region: str) -> None:
+    """Abort what still runs, waking executions that wait on a token: their threads outlive the block, and must not
+    call AWS once moto is gone."""
+    backend = stepfunctions_parser_backends[account_id][region]
+    for machine in backend.state_machines:
+        for execution in list(machine.executions):
+            if not _running(execution):
+                continue
+            backend.stop_execution(execution.execution_arn)
+            env = getattr(execution.exec_worker, "env", None)  # type: ignore[attr-defined]  # as in state()
+            for endpoint in env.callback_pool_manager._pool.values() if env is not None else ():
+                endpoint.interrupt_all()

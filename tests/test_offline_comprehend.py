@@ -1,0 +1,177 @@
+"""offline/comprehend/: Comprehend and Translate offline, with AWS's limits, throttling injection and usage."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from offline.comprehend.language import LanguageServices
+
+POSITIVE = "Absolutely delicious, the best margherita in town!"
+NEGATIVE = "Cold, soggy and late. Worst pizza I have ever had."
+NEUTRAL = "The pizza arrived at seven and was delivered to the front door."
+MIXED = "Great taste, awful service."
+
+
+def sentiment(text: str, language: str = "en") -> dict:
+    return LanguageServices().detect_sentiment({"Text": text, "LanguageCode": language})
+
+
+def error_code(call) -> str:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["Error"]["Code"]
+
+
+def test_a_positive_review_is_positive():
+    assert sentiment(POSITIVE)["Sentiment"] == "POSITIVE"
+
+
+def test_a_negative_review_is_negative_enough_to_open_a_case():
+    result = sentiment(NEGATIVE)
+    assert result["Sentiment"] == "NEGATIVE"
+    assert result["SentimentScore"]["Negative"] >= 0.5
+
+
+def test_a_factual_review_is_neutral():
+    assert sentiment(NEUTRAL)["Sentiment"] == "NEUTRAL"
+
+
+def test_a_review_with_strong_praise_and_complaint_is_mixed():
+    assert sentiment(MIXED)["Sentiment"] == "MIXED"
+
+
+@pytest.mark.parametrize("text", [POSITIVE, NEGATIVE, NEUTRAL, MIXED, "!!!"])
+def test_the_four_scores_sum_to_one(text):
+    assert sum(sentiment(text)["SentimentScore"].values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("text", [POSITIVE, NEGATIVE, NEUTRAL, MIXED])
+def test_the_sentiment_is_the_highest_score(text):
+    result = sentiment(text)
+    scores = result["SentimentScore"]
+    assert result["Sentiment"] == max(scores, key=scores.get).upper()
+
+
+def test_text_over_5000_utf8_bytes_exceeds_the_size_limit():
+    # 2,501 characters, 5,002 bytes: the limit counts bytes, not characters.
+    assert error_code(lambda: sentiment("é" * 2501)) == "TextSizeLimitExceededException"
+
+
+def test_text_of_exactly_5000_bytes_is_scored():
+    assert sentiment("é" * 2500)["Sentiment"]
+
+
+def test_a_language_detect_sentiment_does_not_support_is_refused():
+    assert error_code(lambda: sentiment("De pizza was koud.", language="nl")) == "UnsupportedLanguageException"
+
+
+def test_empty_text_is_refused():
+    assert error_code(lambda: sentiment("")) == "ValidationException"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Lovely crust, will order again next week with friends.", "en"),
+        ("Une pizza délicieuse, je la recommande vivement à tous mes amis.", "fr"),
+        ("Die Pizza war kalt und der Lieferant war sehr unfreundlich.", "de"),
+        ("ピザはとても美味しかったです。また注文します。", "ja"),
+        ("De pizza was koud en de bezorger was erg onvriendelijk.", "nl"),
+    ],
+)
+def test_the_dominant_language_is_detected(text, language):
+    languages = LanguageServices().detect_dominant_language({"Text": text})["Languages"]
+    assert languages[0]["LanguageCode"] == language
+
+
+def test_detected_languages_are_ranked_best_first_with_scores_between_0_and_1():
+    languages = LanguageServices().detect_dominant_language({"Text": "Great pizza, fast delivery."})["Languages"]
+    scores = [language["Score"] for language in languages]
+    assert scores == sorted(scores, reverse=True) and all(0 < score <= 1 for score in scores)
+
+
+def test_translation_offline_returns_the_text_unchanged_with_the_requested_codes():
+    result = LanguageServices().translate_text(
+        {"Text": "De pizza was koud.", "SourceLanguageCode": "nl", "TargetLanguageCode": "en"}
+    )
+    assert result == {"TranslatedText": "De pizza was koud.", "SourceLanguageCode": "nl", "TargetLanguageCode": "en"}
+
+
+def test_translation_from_auto_reports_the_detected_source_language():
+    result = LanguageServices().translate_text(
+        {
+            "Text": "Die Pizza war kalt und der Lieferant war sehr unfreundlich.",
+            "SourceLanguageCode": "auto",
+            "TargetLanguageCode": "en",
+        }
+    )
+    assert result["SourceLanguageCode"] == "de"
+
+
+def test_translation_over_10000_bytes_exceeds_the_size_limit():
+    call = LanguageServices().translate_text
+    parameters = {"Text": "x" * 10_001, "SourceLanguageCode": "nl", "TargetLanguageCode": "en"}
+    assert error_code(lambda: call(parameters)) == "TextSizeLimitExceededException"
+
+
+def test_injected_throttling_fails_exactly_the_next_n_calls():
+    services = LanguageServices(throttle=2)
+
+    def call() -> dict:
+        return services.detect_sentiment({"Text": POSITIVE, "LanguageCode": "en"})
+
+    assert [error_code(call), error_code(call)] == ["ThrottlingException", "ThrottlingException"]
+    assert call()["Sentiment"] == "POSITIVE"
+
+
+def test_throttling_can_be_injected_after_creation():
+    services = LanguageServices()
+    services.throttle(1)
+    assert error_code(lambda: services.detect_dominant_language({"Text": POSITIVE})) == "ThrottlingException"
+
+
+def test_a_throttled_call_is_counted_but_not_billed():
+    services = LanguageServices(throttle=1)
+    error_code(lambda: services.detect_sentiment({"Text": POSITIVE, "LanguageCode": "en"}))
+    assert services.throttled["comprehend:DetectSentiment"] == 1
+    assert services.usage["comprehend:DetectSentiment"] == 0
+
+
+def test_comprehend_bills_at_least_three_units_per_request():
+    services = LanguageServices()
+    services.detect_sentiment({"Text": "Nice.", "LanguageCode": "en"})
+    assert services.usage["comprehend:DetectSentiment"] == 3
+
+
+def test_comprehend_bills_units_of_100_characters_rounded_up():
+    services = LanguageServices()
+    services.detect_dominant_language({"Text": "a" * 401})
+    assert services.usage["comprehend:DetectDominantLanguage"] == 5
+
+
+def test_translate_bills_characters():
+    services = LanguageServices()
+    services.translate_text({"Text": "Héllo", "SourceLanguageCode": "fr", "TargetLanguageCode": "en"})
+    assert services.usage["translate:TranslateText"] == 5
+
+
+def test_a_refused_call_is_not_billed():
+    services = LanguageServices()
+    error_code(lambda: services.detect_sentiment({"Text": "x", "LanguageCode": "nl"}))
+    assert services.usage["comprehend:DetectSentiment"] == 0 and services.calls["comprehend:DetectSentiment"] == 0
+
+
+def test_requests_are_counted_per_action():
+    services = LanguageServices()
+    for _ in range(3):
+        services.detect_sentiment({"Text": POSITIVE, "LanguageCode": "en"})
+    assert services.calls["comprehend:DetectSentiment"] == 3
+
+
+def test_the_handlers_serve_the_actions_the_analysis_workflow_calls():
+    assert set(LanguageServices().handlers()) == {
+        ("comprehend", "detectSentiment"),
+        ("comprehend", "detectDominantLanguage"),
+        ("translate", "translateText"),
+    }

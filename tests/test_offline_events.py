@@ -1,0 +1,290 @@
+"""offline/events/: EventBridge delivering to Step Functions and Firehose targets, with input paths and
+transformers, retries and dead-letter queues, on small stacks written here in Terraform JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from offline.engine.cloud import OfflineCloud
+
+REGION = "eu-west-1"
+SOURCE = "test.source"
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+ECHO = json.dumps({"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}})
+WAIT = json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 1, "End": True}}})
+DETAIL = {"review": {"id": "r-1", "text": 'Said "wow"'}, "stars": 5}
+
+
+def document(target: dict[str, Any], *, pattern: dict[str, Any] | None = None, definition: str = ECHO) -> dict:
+    """A bus, one rule with one target (the ``echo`` state machine unless ``target`` says otherwise) and a DLQ."""
+    bus = "${aws_cloudwatch_event_bus.bus.name}"
+    return {
+        "provider": {"aws": [{"region": REGION}]},
+        "resource": {
+            "aws_cloudwatch_event_bus": {"bus": {"name": "test-bus"}},
+            "aws_sqs_queue": {"dlq": {"name": "test-dlq"}, "inbox": {"name": "test-inbox"}},
+            "aws_iam_role": {"role": {"name": "test-role", "assume_role_policy": TRUST}},
+            "aws_sfn_state_machine": {
+                "echo": {"name": "echo", "role_arn": "${aws_iam_role.role.arn}", "definition": definition}
+            },
+            "aws_cloudwatch_event_rule": {
+                "rule": {
+                    "name": "test-rule",
+                    "event_bus_name": bus,
+                    "event_pattern": json.dumps(pattern or {"source": [SOURCE]}),
+                }
+            },
+            "aws_cloudwatch_event_target": {
+                "target": {
+                    "rule": "${aws_cloudwatch_event_rule.rule.name}",
+                    "event_bus_name": bus,
+                    "target_id": "echo",
+                    "arn": "${aws_sfn_state_machine.echo.arn}",
+                    "role_arn": "${aws_iam_role.role.arn}",
+                    "dead_letter_config": {"arn": "${aws_sqs_queue.dlq.arn}"},
+                    **target,
+                }
+            },
+        },
+    }
+
+
+@contextmanager
+def cloud(target: dict[str, Any] | None = None, **options: Any) -> Iterator[OfflineCloud]:
+    with OfflineCloud(document(target or {}, **options)) as running:
+        yield running
+
+
+def deliver(running: OfflineCloud, detail: dict[str, Any] = DETAIL, source: str = SOURCE) -> str:
+    event_id = running.put_event(source, "Tested", detail)
+    running.drain(timeout=30)
+    return event_id
+
+
+def execution_input(running: OfflineCloud) -> Any:
+    [delivery] = running.eventbridge.deliveries
+    execution = running.client("stepfunctions").describe_execution(executionArn=delivery.result)
+    return json.loads(execution["input"])
+
+
+def dead_letters(running: OfflineCloud) -> list[dict[str, Any]]:
+    sqs = running.client("sqs")
+    url = running.resource("aws_sqs_queue", "dlq")["url"]
+    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+
+
+def attributes(message: dict[str, Any]) -> dict[str, str]:
+    return {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+
+
+def test_a_state_machine_target_receives_the_whole_event():
+    with cloud() as running:
+        event_id = deliver(running)
+        received = execution_input(running)
+    assert (received["id"], received["source"], received["detail"]) == (event_id, SOURCE, DETAIL)
+
+
+def test_the_event_a_target_receives_has_an_iso_time_and_no_moto_fields():
+    with cloud() as running:
+        deliver(running)
+        received = execution_input(running)
+    assert received["time"].endswith("Z") and "ingestion-time" not in received
+
+
+def test_input_path_sends_only_the_selected_part():
+    with cloud({"input_path": "$.detail.review"}) as running:
+        deliver(running)
+        assert execution_input(running) == DETAIL["review"]
+
+
+def test_a_constant_input_replaces_the_event():
+    with cloud({"input": json.dumps({"constant": True})}) as running:
+        deliver(running)
+        assert execution_input(running) == {"constant": True}
+
+
+def test_an_input_transformer_quotes_values_placed_outside_strings():
+    transformer = {
+        "input_paths": {"stars": "$.detail.stars", "id": "$.detail.review.id"},
+        "input_template": '{"s": <stars>, "i": <id>}',
+    }
+    with cloud({"input_transformer": transformer}) as running:
+        deliver(running)
+        assert execution_input(running) == {"s": 5, "i": "r-1"}
+
+
+def test_an_input_transformer_escapes_values_placed_inside_strings():
+    transformer = {"input_paths": {"text": "$.detail.review.text"}, "input_template": '{"said": "Review: <text>"}'}
+    with cloud({"input_transformer": transformer}) as running:
+        deliver(running)
+        assert execution_input(running) == {"said": 'Review: Said "wow"'}
+
+
+def test_an_input_transformer_gives_null_for_a_path_that_selects_nothing():
+    transformer = {"input_paths": {"missing": "$.detail.nothing"}, "input_template": '{"m": <missing>}'}
+    with cloud({"input_transformer": transformer}) as running:
+        deliver(running)
+        assert execution_input(running) == {"m": None}
+
+
+def test_an_input_transformer_knows_the_rule_name():
+    transformer = {"input_paths": {}, "input_template": '{"rule": <aws.events.rule-name>}'}
+    with cloud({"input_transformer": transformer}) as running:
+        deliver(running)
+        assert execution_input(running) == {"rule": "test-rule"}
+
+
+def test_an_event_no_rule_matches_is_delivered_nowhere():
+    with cloud() as running:
+        deliver(running, source="other.source")
+        assert running.eventbridge.deliveries == []
+
+
+def test_a_rule_matching_on_detail_delivers_only_matching_events():
+    with cloud(pattern={"detail": {"stars": [{"numeric": [">=", 4]}]}}) as running:
+        deliver(running, detail={"stars": 2})
+        deliver(running, detail={"stars": 5})
+        assert [d.outcome for d in running.eventbridge.deliveries] == ["delivered"]
+
+
+def test_every_delivery_is_logged_with_its_event_rule_target_and_outcome():
+    with cloud() as running:
+        event_id = deliver(running)
+        [delivery] = running.eventbridge.deliveries
+    assert (delivery.event_id, delivery.rule, delivery.target_id, delivery.attempts, delivery.outcome) == (
+        event_id,
+        "test-rule",
+        "echo",
+        1,
+        "delivered",
+    )
+
+
+def test_a_failing_target_is_retried_as_its_policy_allows_then_dead_lettered():
+    with cloud({"retry_policy": {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 3600}}) as running:
+        running.eventbridge.fail_target(running.resource("aws_sfn_state_machine", "echo")["arn"], times=10)
+        deliver(running)
+        [delivery] = running.eventbridge.deliveries
+    assert (delivery.attempts, delivery.outcome) == (3, "dead-lettered")
+
+
+def test_a_dead_lettered_event_carries_the_attributes_eventbridge_adds():
+    with cloud({"retry_policy": {"maximum_retry_attempts": 1, "maximum_event_age_in_seconds": 3600}}) as running:
+        machine = running.resource("aws_sfn_state_machine", "echo")["arn"]
+        running.eventbridge.fail_target(machine, times=10, code="ThrottlingException", message="Rate exceeded")
+        deliver(running)
+        [message] = dead_letters(running)
+        rule_arn = running.resource("aws_cloudwatch_event_rule", "rule")["arn"]
+    assert attributes(message) == {
+        "ERROR_CODE": "THROTTLING",
+        "ERROR_MESSAGE": "Rate exceeded",
+        "RULE_ARN": rule_arn,
+        "TARGET_ARN": machine,
+        "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+        "RETRY_ATTEMPTS": "1",
+    }
+
+
+def test_a_dead_lettered_message_holds_the_event():
+    with cloud({"retry_policy": {"maximum_retry_attempts": 0, "maximum_event_age_in_seconds": 3600}}) as running:
+        running.eventbridge.fail_target(running.resource("aws_sfn_state_machine", "echo")["arn"])
+        event_id = deliver(running)
+        [message] = dead_letters(running)
+    assert json.loads(message["Body"])["id"] == event_id
+
+
+def test_a_target_that_recovers_within_its_retries_gets_the_event():
+    with cloud({"retry_policy": {"maximum_retry_attempts": 8, "maximum_event_age_in_seconds": 3600}}) as running:
+        running.eventbridge.fail_target(running.resource("aws_sfn_state_machine", "echo")["arn"], times=2)
+        deliver(running)
+        [delivery] = running.eventbridge.deliveries
+        assert (delivery.attempts, delivery.outcome, dead_letters(running)) == (3, "delivered", [])
+
+
+def test_retry_waits_grow_exponentially_and_are_not_slept():
+    with cloud({"retry_policy": {"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 3600}}) as running:
+        running.eventbridge.fail_target(running.resource("aws_sfn_state_machine", "echo")["arn"], times=10)
+        deliver(running)
+        assert running.eventbridge.retry_waits == [1.0, 2.0, 4.0]
+
+
+def test_the_event_age_limit_ends_the_retries():
+    with cloud({"retry_policy": {"maximum_retry_attempts": 185, "maximum_event_age_in_seconds": 60}}) as running:
+        running.eventbridge.fail_target(running.resource("aws_sfn_state_machine", "echo")["arn"], times=500)
+        deliver(running)
+        [message] = dead_letters(running)
+    assert attributes(message)["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds"
+
+
+def test_a_missing_target_is_dead_lettered_without_retries():
+    missing = f"arn:aws:states:{REGION}:123456789012:stateMachine:no-such-machine"
+    with cloud(
+        {"arn": missing, "retry_policy": {"maximum_retry_attempts": 8, "maximum_event_age_in_seconds": 3600}}
+    ) as running:
+        deliver(running)
+        [delivery] = running.eventbridge.deliveries
+        [message] = dead_letters(running)
+    assert (delivery.attempts, attributes(message)["ERROR_CODE"]) == (1, "RESOURCE_NOT_FOUND")
+
+
+def test_without_a_dead_letter_queue_an_undeliverable_event_is_dropped():
+    with cloud(
+        {"dead_letter_config": None, "retry_policy": {"maximum_retry_attempts": 0, "maximum_event_age_in_seconds": 60}}
+    ) as running:
+        running.eventbridge.fail_target(running.resource("aws_sfn_state_machine", "echo")["arn"])
+        deliver(running)
+        [delivery] = running.eventbridge.deliveries
+        assert (delivery.outcome, dead_letters(running)) == ("dropped", [])
+
+
+def test_targets_moto_delivers_itself_still_receive_the_event():
+    with cloud({"arn": "${aws_sqs_queue.inbox.arn}", "role_arn": None}) as running:
+        event_id = deliver(running)
+        url = running.resource("aws_sqs_queue", "inbox")["url"]
+        [message] = running.client("sqs").receive_message(QueueUrl=url)["Messages"]
+    assert json.loads(message["Body"])["id"] == event_id
+
+
+def test_drain_returns_once_the_started_execution_has_finished():
+    with cloud(definition=WAIT) as running:
+        deliver(running)
+        [delivery] = running.eventbridge.deliveries
+        status = running.client("stepfunctions").describe_execution(executionArn=delivery.result)["status"]
+    assert status == "SUCCEEDED"
+
+
+@pytest.fixture
+def firehose_document() -> dict[str, Any]:
+    doc = document({"arn": "${aws_kinesis_firehose_delivery_stream.stream.arn}", "target_id": "trail"})
+    doc["resource"]["aws_s3_bucket"] = {"trail": {"bucket": "test-trail"}}
+    doc["resource"]["aws_kinesis_firehose_delivery_stream"] = {
+        "stream": {
+            "name": "test-stream",
+            "destination": "extended_s3",
+            "extended_s3_configuration": {
+                "bucket_arn": "${aws_s3_bucket.trail.arn}",
+                "role_arn": "${aws_iam_role.role.arn}",
+                "prefix": "events/",
+            },
+        }
+    }
+    return doc
+
+
+def test_a_firehose_target_receives_the_event_as_one_record(firehose_document):
+    with OfflineCloud(firehose_document) as running:
+        event_id = deliver(running)
+        [body] = running.objects("test-trail", "events/").values()
+    assert json.loads(body)["id"] == event_id
