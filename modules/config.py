@@ -232,7 +232,7 @@ def _service(cls: type[Settings]) -> dict[str, Any]:
 
     def check(value: Any) -> Settings:
         if not isinstance(value, cls):
-            raise CheckError(f"{value!r} must be a {cls.__name__}")
+            raise CheckError(f"{value!r} must be an instance of {cls.__name__}")
         return value
 
     return {"check": check, "service": cls}
