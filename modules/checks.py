@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -87,6 +87,16 @@ def _is_number(value: Any) -> bool:
 def _matches(value: Any, pattern: re.Pattern[str]) -> bool:
     # fullmatch: "$" alone would accept a trailing newline, the start of an injected email header.
     return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def argument(where: str, name: str, check: Callable[..., T], value: Any, **limits: Any) -> T:
+    """``check(value, **limits)`` for a construct's argument, the error naming the construct and the argument:
+    ``argument(f"EventRule {id}", "retry_attempts", whole_number, 200, low=0, high=185)`` raises
+    ``EventRule dlq: retry_attempts: 200 must be a whole number from 0 to 185``."""
+    try:
+        return check(value, **limits)
+    except CheckError as error:
+        raise CheckError(f"{where}: {name}: {error}") from None
 
 
 def whole_number(value: Any, *, low: int, high: int) -> int:

@@ -29,7 +29,6 @@ from modules.checks import CheckError
 
 # A Standard workflow runs for at most one year, so a callback can wait no longer than that.
 MAX_CASE_TIMEOUT_SECONDS = 365 * 24 * 3600
-LOG_RETENTION_DAYS = checks.LOG_RETENTION_DAYS
 # modules/operations.py still matches alarm_email with this; checks.email_address replaces it.
 _EMAIL = checks.EMAIL_PATTERN
 
@@ -103,6 +102,7 @@ _HINTS: dict[type, dict[str, Any]] = {}
 
 
 def _type_hints(cls: type) -> dict[str, Any]:
+    # The annotations are strings (``from __future__ import annotations``); resolved once per class.
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls)
     return _HINTS[cls]

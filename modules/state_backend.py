@@ -167,10 +167,7 @@ class StateBucket(Construct):
             ("noncurrent_version_days", noncurrent_version_days),
             ("access_log_days", access_log_days),
         ):
-            try:
-                checks.whole_number(value, low=1, high=3650)
-            except checks.CheckError as error:
-                raise ValueError(f"StateBucket: {setting}: {error}") from None
+            checks.argument("StateBucket", setting, checks.whole_number, value, low=1, high=3650)
         self.key = KmsKey(
             self,
             "key",

@@ -25,6 +25,13 @@ def test_a_check_error_is_a_value_error_so_constructs_raise_what_they_always_rai
     assert issubclass(CheckError, ValueError)
 
 
+def test_argument_names_the_construct_and_the_argument() -> None:
+    assert checks.argument("EventRule dlq", "retry_attempts", checks.whole_number, 8, low=0, high=185) == 8
+    with pytest.raises(CheckError) as error:
+        checks.argument("EventRule dlq", "retry_attempts", checks.whole_number, 200, low=0, high=185)
+    assert str(error.value) == "EventRule dlq: retry_attempts: 200 must be a whole number from 0 to 185"
+
+
 def test_the_checks_load_without_cdktf() -> None:
     code = "import sys, modules.checks; assert not [m for m in sys.modules if m.startswith(('cdktf', 'jsii'))]"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
