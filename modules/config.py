@@ -1,95 +1,275 @@
 """Typed, validated settings for one deployment environment of the review system.
 
-Settings come from ``environments.json`` (beside ``main.py``): one object per environment under
+Settings come from ``environments.json`` (beside ``main.py``): one flat object per environment under
 ``"environments"``. Every setting has a default, so a newcomer synthesizes with no file at all.
-Anything missing, unknown or invalid raises :class:`ConfigError`, whose message names the file,
-the environment and the setting, and lists what is accepted.
+
+Each setting is declared once, as a field of the frozen settings class of the service that uses it, with its
+default and its check (:mod:`modules.checks`) side by side; the class checks itself when it is built, however
+it is built (from the file, by hand in a test, or with :func:`dataclasses.replace`). The file stays flat: the
+JSON key is the field's name, and which service owns a key is read off the fields (:data:`SETTINGS`).
+
+Anything missing, unknown or invalid raises :class:`ConfigError`, whose message names the file, the
+environment and the setting, and says what is accepted:
+``environments.json: prod.sender_email: 'ops@' is not an email address such as 'team@example.com'``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import re
-from collections.abc import Mapping
+import types
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
+from modules import checks
+from modules.checks import CheckError
+
 # A Standard workflow runs for at most one year, so a callback can wait no longer than that.
 MAX_CASE_TIMEOUT_SECONDS = 365 * 24 * 3600
-
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
-_ORIGIN = re.compile(r"^(https://[a-z0-9.-]+(:\d{1,5})?|http://(localhost|127\.0\.0\.1)(:\d{1,5})?)$")
-_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_ENVIRONMENT = re.compile(r"^[a-z][a-z0-9]{1,9}$")
-_TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
+# modules/operations.py still matches alarm_email with this; checks.email_address replaces it.
+_EMAIL = checks.EMAIL_PATTERN
 
 
 class ConfigError(ValueError):
-    """A setting is missing or invalid. The message names it and what is accepted."""
+    """A setting is missing or invalid. The message names it and what is accepted.
+
+    ``where`` (a file, a stack), ``setting`` (a dotted path: ``prod.state_backend.bucket``) and ``problem`` are
+    kept apart so an enclosing settings object or loader can say where the setting sits.
+    """
+
+    def __init__(self, problem: str, *, setting: str = "", where: str = "") -> None:
+        self.problem = problem
+        self.setting = setting
+        self.where = where
+        super().__init__(": ".join(part for part in (where, setting, problem) if part))
+
+    def within(self, *, prefix: str = "", where: str = "") -> ConfigError:
+        """The same error one level further out: ``prefix`` goes before the setting, ``where`` in front."""
+        setting = ".".join(part for part in (prefix, self.setting) if part)
+        return ConfigError(self.problem, setting=setting, where=where or self.where)
+
+
+def checked(check: Callable[..., Any], **limits: Any) -> dict[str, Any]:
+    """Field metadata: the check a setting's value must pass, with its limits:
+    ``field(default=30, metadata=checked(checks.whole_number, low=1, high=3650))``."""
+    return {"check": functools.partial(check, **limits) if limits else check}
+
+
+# Settings whose declared type is one of these are refused with "must be a <type>" before their check runs, so a
+# quoted number in the file is named as the wrong type rather than as a wrong value.
+_EXACT_TYPES = (bool, int, str)
 
 
 @dataclass(frozen=True)
-class StateBackend:
+class Settings:
+    """Base of every settings class: checks each field with its declared type and check, in declaration order,
+    then :meth:`check_together` for rules between fields. Errors name the field (``SECTION.field`` when the class
+    has a section of its own in the file)."""
+
+    SECTION: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        try:
+            self._check_fields()
+            self.check_together()
+        except ConfigError as error:
+            raise error.within(prefix=self.SECTION) from None
+
+    def _check_fields(self) -> None:
+        hints = _type_hints(type(self))
+        for setting in fields(self):
+            value = getattr(self, setting.name)
+            try:
+                if not _has_declared_type(value, hints[setting.name]):
+                    continue
+                check = setting.metadata.get("check")
+                if check is not None:
+                    # Checks may normalise (a list becomes a tuple, a mapping a dict); a frozen class sets it once.
+                    object.__setattr__(self, setting.name, check(value))
+            except CheckError as error:
+                raise ConfigError(str(error), setting=setting.name) from None
+            except ConfigError as error:
+                raise error.within(prefix=setting.name) from None
+
+    def check_together(self) -> None:
+        """Rules between fields; raise :class:`ConfigError` with ``setting=`` the field to fix."""
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    # The annotations are strings (``from __future__ import annotations``); resolved once per class.
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _has_declared_type(value: Any, hint: Any) -> bool:
+    """False for None where the type allows it (nothing to check); CheckError for a value of the wrong exact type."""
+    allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if value is None and type(None) in allowed:
+        return False
+    exact = [kind for kind in allowed if kind in _EXACT_TYPES]
+    if exact and type(value) not in exact:
+        raise CheckError(f"{value!r} must be a {exact[0].__name__}")
+    return True
+
+
+# --------------------------------------------------------------------------------------------- per service
+
+
+@dataclass(frozen=True)
+class EmailSettings(Settings):
+    """The email service (``modules/email.py``)."""
+
+    # From address of every email; the stack creates the SES identity, and SES emails a verification link to it.
+    sender_email: str = field(default="reviews@example.com", metadata=checked(checks.email_address))
+
+
+@dataclass(frozen=True)
+class CustomerServiceSettings(Settings):
+    """Cases opened for negative reviews (``modules/customer_service.py``)."""
+
+    support_email: str = field(default="support@example.com", metadata=checked(checks.email_address))
+    escalation_email: str = field(default="escalations@example.com", metadata=checked(checks.email_address))
+    # How long an opened case waits for an agent before it escalates.
+    case_timeout_seconds: int = field(
+        default=48 * 3600, metadata=checked(checks.whole_number, low=60, high=MAX_CASE_TIMEOUT_SECONDS)
+    )
+
+
+@dataclass(frozen=True)
+class OperationsSettings(Settings):
+    """Alarms (``modules/operations.py``)."""
+
+    alarm_email: str = field(default="alarms@example.com", metadata=checked(checks.email_address))
+
+
+@dataclass(frozen=True)
+class FrontendSettings(Settings):
+    """The front-end API (``modules/frontend_api.py``)."""
+
+    # The only CORS origin. None: the origin of the stack's own web pages (their CloudFront distribution).
+    allowed_origin: str | None = field(default=None, metadata=checked(checks.origin))
+    # API Gateway stage throttling: steady requests per second, and the size of a burst.
+    api_rate_limit: int = field(default=50, metadata=checked(checks.whole_number, low=1, high=10000))
+    api_burst_limit: int = field(default=100, metadata=checked(checks.whole_number, low=1, high=5000))
+
+    def check_together(self) -> None:
+        if self.api_burst_limit < self.api_rate_limit:
+            raise ConfigError(
+                f"must be at least api_rate_limit ({self.api_rate_limit}), got {self.api_burst_limit}",
+                setting="api_burst_limit",
+            )
+
+
+@dataclass(frozen=True)
+class RoutingSettings(Settings):
+    """Where an analysed review goes; both ReviewAnalysed consumers' patterns (thank-you, customer service) use it."""
+
+    # An analysed review is NEGATIVE enough to open a case when Comprehend's Negative score reaches this value;
+    # every other analysed review gets a thank-you email.
+    negative_case_threshold: float = field(default=0.5, metadata=checked(checks.number_in, low=0, high=1))
+
+
+@dataclass(frozen=True)
+class EventBusSettings(Settings):
+    """The event bus (``modules/event_bus.py``)."""
+
+    # How long the bus archive keeps every event for replay.
+    archive_retention_days: int = field(default=30, metadata=checked(checks.whole_number, low=1, high=3650))
+
+
+@dataclass(frozen=True)
+class ThankYouSettings(Settings):
+    """Thank-you emails (``modules/thank_you.py``)."""
+
+    # How long a sent thank-you is remembered, so a redelivered event sends no second email.
+    idempotency_ttl_hours: int = field(default=72, metadata=checked(checks.whole_number, low=1, high=24 * 365))
+
+
+@dataclass(frozen=True)
+class AuditSettings(Settings):
+    """The audit trail (``modules/audit.py``)."""
+
+    # Objects move to Glacier Instant Retrieval after the first, and are deleted after the second.
+    audit_archive_after_days: int = field(default=90, metadata=checked(checks.whole_number, low=30, high=3650))
+    audit_expire_after_days: int = field(default=2555, metadata=checked(checks.whole_number, low=1, high=36500))
+
+    def check_together(self) -> None:
+        if self.audit_expire_after_days <= self.audit_archive_after_days:
+            raise ConfigError(
+                f"must be greater than audit_archive_after_days ({self.audit_archive_after_days}), "
+                f"got {self.audit_expire_after_days}",
+                setting="audit_expire_after_days",
+            )
+
+
+@dataclass(frozen=True)
+class StateBackend(Settings):
     """Where Terraform keeps this environment's state: an S3 bucket with S3-native locking."""
 
-    bucket: str
-    key: str
-    region: str
+    bucket: str = field(metadata=checked(checks.bucket_name))
+    key: str = field(metadata=checked(checks.state_key))
+    region: str = field(metadata=checked(checks.region))
+
+
+def _state_backend(value: Any) -> StateBackend:
+    if isinstance(value, StateBackend):
+        return value
+    accepted = ["bucket", "key", "region"]
+    if not isinstance(value, Mapping) or sorted(value) != accepted:
+        raise CheckError(f"must be an object with exactly {accepted}")
+    return StateBackend(**value)
+
+
+def _service(cls: type[Settings]) -> dict[str, Any]:
+    """Field metadata of a service's settings inside :class:`EnvironmentConfig`: its fields are top-level keys."""
+
+    def check(value: Any) -> Settings:
+        if not isinstance(value, cls):
+            raise CheckError(f"{value!r} must be an instance of {cls.__name__}")
+        return value
+
+    return {"check": check, "service": cls}
+
+
+# --------------------------------------------------------------------------------------------- the environment
 
 
 @dataclass(frozen=True)
-class EnvironmentConfig:
-    """Every setting of one environment. Field docs are the README's configuration table."""
+class EnvironmentConfig(Settings):
+    """Every setting of one environment: the platform's own, and one settings object per service.
+    Field comments are the README's configuration table."""
 
-    name: str
-    region: str = "eu-west-1"
-    sender_email: str = "reviews@example.com"
-    support_email: str = "support@example.com"
-    escalation_email: str = "escalations@example.com"
-    alarm_email: str = "alarms@example.com"
-    # None: the origin of the stack's own web pages (their CloudFront distribution).
-    allowed_origin: str | None = None
-    # An analysed review is NEGATIVE enough to open a case when Comprehend's Negative score
-    # reaches this value; every other analysed review gets a thank-you email.
-    negative_case_threshold: float = 0.5
-    case_timeout_seconds: int = 48 * 3600
-    log_retention_days: int = 365
-    archive_retention_days: int = 30
-    idempotency_ttl_hours: int = 72
-    audit_archive_after_days: int = 90
-    audit_expire_after_days: int = 2555
-    api_rate_limit: int = 50
-    api_burst_limit: int = 100
-    state_backend: StateBackend | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    name: str = field(metadata=checked(checks.environment_name))
+    region: str = field(default="eu-west-1", metadata=checked(checks.region))
+    # Of every log group the stack creates.
+    log_retention_days: int = field(default=365, metadata=checked(checks.log_retention_days))
+    # Added to every resource; they win over the project's default tags (see ReviewsStack.tags).
+    tags: Mapping[str, str] = field(default_factory=dict, metadata=checked(checks.tags))
+    # None: Terraform state stays in a local file beside the stack (see delivery/README.md).
+    state_backend: StateBackend | None = field(default=None, metadata=checked(_state_backend))
+    email: EmailSettings = field(default_factory=EmailSettings, metadata=_service(EmailSettings))
+    customer_service: CustomerServiceSettings = field(
+        default_factory=CustomerServiceSettings, metadata=_service(CustomerServiceSettings)
+    )
+    operations: OperationsSettings = field(default_factory=OperationsSettings, metadata=_service(OperationsSettings))
+    frontend: FrontendSettings = field(default_factory=FrontendSettings, metadata=_service(FrontendSettings))
+    routing: RoutingSettings = field(default_factory=RoutingSettings, metadata=_service(RoutingSettings))
+    events: EventBusSettings = field(default_factory=EventBusSettings, metadata=_service(EventBusSettings))
+    thank_you: ThankYouSettings = field(default_factory=ThankYouSettings, metadata=_service(ThankYouSettings))
+    audit: AuditSettings = field(default_factory=AuditSettings, metadata=_service(AuditSettings))
+
+    def __post_init__(self) -> None:
+        try:
+            super().__post_init__()
+        except ConfigError as error:
+            raise error.within(prefix=str(self.name)) from None
 
     @property
     def stack_name(self) -> str:
@@ -100,73 +280,56 @@ class EnvironmentConfig:
         """Physical name prefix: every resource is named ``f"{prefix}-{service}-{purpose}"``."""
         return f"reviews-{self.name}"
 
-    def validate(self, where: str) -> None:
-        def fail(setting: str, problem: str) -> None:
-            raise ConfigError(f"{where}: {self.name}.{setting}: {problem}")
-
-        if not _ENVIRONMENT.match(self.name):
-            fail("name", f"{self.name!r} must be 2-10 lowercase letters or digits, starting with a letter")
-        if not _REGION.match(self.region):
-            fail("region", f"{self.region!r} is not an AWS region name such as 'eu-west-1'")
-        for setting in ("sender_email", "support_email", "escalation_email", "alarm_email"):
-            value = getattr(self, setting)
-            if not isinstance(value, str) or not _EMAIL.match(value):
-                fail(setting, f"{value!r} is not an email address such as 'team@example.com'")
-        if self.allowed_origin is not None and not _ORIGIN.match(self.allowed_origin):
-            fail(
-                "allowed_origin",
-                f"{self.allowed_origin!r} must be an https origin without path (https://reviews.example.com) "
-                "or http://localhost[:port] for development",
-            )
-        if not _number(self.negative_case_threshold) or not 0 < self.negative_case_threshold <= 1:
-            fail("negative_case_threshold", f"{self.negative_case_threshold!r} must be a number in (0, 1]")
-        _check_int(fail, "case_timeout_seconds", self.case_timeout_seconds, 60, MAX_CASE_TIMEOUT_SECONDS)
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            fail("log_retention_days", f"{self.log_retention_days!r} is not one of {list(LOG_RETENTION_DAYS)}")
-        _check_int(fail, "archive_retention_days", self.archive_retention_days, 1, 3650)
-        _check_int(fail, "idempotency_ttl_hours", self.idempotency_ttl_hours, 1, 24 * 365)
-        _check_int(fail, "audit_archive_after_days", self.audit_archive_after_days, 30, 3650)
-        _check_int(fail, "audit_expire_after_days", self.audit_expire_after_days, 1, 36500)
-        if self.audit_expire_after_days <= self.audit_archive_after_days:
-            fail("audit_expire_after_days", "must be greater than audit_archive_after_days")
-        _check_int(fail, "api_rate_limit", self.api_rate_limit, 1, 10000)
-        _check_int(fail, "api_burst_limit", self.api_burst_limit, 1, 5000)
-        if self.api_burst_limit < self.api_rate_limit:
-            fail("api_burst_limit", "must be at least api_rate_limit")
-        for key, value in self.tags.items():
-            if not _TAG_KEY.match(key) or key.lower().startswith("aws:") or not isinstance(value, str):
-                fail("tags", f"{key!r}: {value!r} is not a valid AWS tag (key 1-128 characters, no 'aws:' prefix)")
+    if not TYPE_CHECKING:
+        # Readers written before the settings were grouped (tests, offline tools) still ask for
+        # ``config.sender_email``; typed code is held to ``config.email.sender_email`` by mypy.
+        def __getattr__(self, name: str) -> Any:
+            owner = SETTINGS.get(name)
+            if owner is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            return getattr(object.__getattribute__(self, owner), name)
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _owners() -> dict[str, str | None]:
+    """Every key of an environment's settings in the file, and the attribute of :class:`EnvironmentConfig` holding
+    the service settings that own it (None: :class:`EnvironmentConfig` itself)."""
+    owners: dict[str, str | None] = {}
+    for setting in fields(EnvironmentConfig):
+        service = setting.metadata.get("service")
+        keys = [(key.name, setting.name) for key in fields(service)] if service else [(setting.name, None)]
+        for key, owner in keys:
+            # The file is flat, so two services may never declare the same key.
+            assert key not in owners, f"setting {key!r} is declared twice"
+            owners[key] = owner
+    del owners["name"]
+    return owners
 
 
-def _check_int(fail: Any, setting: str, value: Any, low: int, high: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        fail(setting, f"{value!r} must be a whole number from {low} to {high}")
-
+#: The flat keys of an environment in ``environments.json``, each to the service attribute that owns it
+#: (``"sender_email": "email"``), or to None for the platform's own (``"region": None``).
+SETTINGS: Mapping[str, str | None] = types.MappingProxyType(_owners())
 
 DEFAULT_ENVIRONMENTS: Mapping[str, Mapping[str, Any]] = {"dev": {}, "prod": {}}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    where = path.name
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"not valid JSON: {error}", where=where) from error
+    if not isinstance(document, dict) or "environments" not in document or set(document) - {"environments", "delivery"}:
+        raise ConfigError('must be an object with "environments" and, optionally, "delivery"', where=where)
+    return document
 
 
 def load_environments(path: Path) -> list[EnvironmentConfig]:
     """Read and validate every environment in ``path``; defaults when the file does not exist."""
     where = path.name
     if path.exists():
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise ConfigError(f"{where}: not valid JSON: {error}") from error
-        if (
-            not isinstance(document, dict)
-            or "environments" not in document
-            or set(document) - {"environments", "delivery"}
-        ):
-            raise ConfigError(f'{where}: must be an object with "environments" and, optionally, "delivery"')
-        raw = document["environments"]
+        raw = _read(path)["environments"]
         if not isinstance(raw, dict) or not raw:
-            raise ConfigError(f'{where}: "environments" must map environment names to their settings')
+            raise ConfigError('"environments" must map environment names to their settings', where=where)
     else:
         raw = DEFAULT_ENVIRONMENTS
     return [parse_environment(name, settings, where) for name, settings in raw.items()]
@@ -174,52 +337,40 @@ def load_environments(path: Path) -> list[EnvironmentConfig]:
 
 def load_delivery_settings(path: Path) -> dict[str, Any]:
     """The raw ``delivery`` object of ``path`` (the state bootstrap stack's settings); empty when absent.
-    :func:`load_environments` has already checked the file's shape."""
+    :mod:`modules.delivery_settings` validates it."""
     if not path.exists():
         return {}
-    settings = json.loads(path.read_text(encoding="utf-8")).get("delivery", {})
+    settings = _read(path).get("delivery", {})
     if not isinstance(settings, dict):
-        raise ConfigError(f"{path.name}: delivery: settings must be an object")
+        raise ConfigError("settings must be an object", setting="delivery", where=path.name)
     return settings
 
 
 def parse_environment(name: str, settings: Mapping[str, Any], where: str = "environments.json") -> EnvironmentConfig:
+    """Validate one environment's flat ``settings`` into an :class:`EnvironmentConfig`."""
     if not isinstance(settings, Mapping):
-        raise ConfigError(f"{where}: {name}: settings must be an object")
-    known = {f.name for f in fields(EnvironmentConfig)} - {"name"}
-    unknown = sorted(set(settings) - known)
+        raise ConfigError("settings must be an object", setting=name, where=where)
+    unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
-        raise ConfigError(f"{where}: {name}.{unknown[0]}: unknown setting; accepted settings: {sorted(known)}")
-    values = dict(settings)
-    defaults = EnvironmentConfig(name=name)
-    for setting, value in values.items():
-        expected = type(getattr(defaults, setting))
-        if setting == "allowed_origin" and value is None:
-            continue
-        if setting == "allowed_origin" and type(value) is not str:
-            raise ConfigError(f"{where}: {name}.allowed_origin: {value!r} must be a str")
-        if expected in (str, int) and (type(value) is not expected):
-            raise ConfigError(f"{where}: {name}.{setting}: {value!r} must be a {expected.__name__}")
-    if "state_backend" in values and values["state_backend"] is not None:
-        values["state_backend"] = _parse_backend(name, values["state_backend"], where)
-    if "tags" in values and not isinstance(values["tags"], Mapping):
-        raise ConfigError(f"{where}: {name}.tags: must be an object of tag names to values")
-    config = EnvironmentConfig(name=name, **values)
-    config.validate(where)
-    return config
-
-
-def _parse_backend(name: str, raw: Any, where: str) -> StateBackend:
-    accepted = ["bucket", "key", "region"]
-    if not isinstance(raw, Mapping) or sorted(raw) != accepted:
-        raise ConfigError(f"{where}: {name}.state_backend: must be an object with exactly {accepted}")
-    backend = StateBackend(**raw)
-    if not isinstance(backend.bucket, str) or not _BUCKET.match(backend.bucket):
-        raise ConfigError(f"{where}: {name}.state_backend.bucket: {backend.bucket!r} is not an S3 bucket name")
-    if not isinstance(backend.key, str) or not backend.key.endswith(".tfstate") or backend.key.startswith("/"):
         raise ConfigError(
-            f"{where}: {name}.state_backend.key: {backend.key!r} must be a relative object key ending in .tfstate"
+            f"unknown setting; accepted settings: {sorted(SETTINGS)}", setting=f"{name}.{unknown[0]}", where=where
         )
-    if not isinstance(backend.region, str) or not _REGION.match(backend.region):
-        raise ConfigError(f"{where}: {name}.state_backend.region: {backend.region!r} is not an AWS region name")
-    return backend
+    grouped: dict[str | None, dict[str, Any]] = {}
+    for key, value in settings.items():
+        grouped.setdefault(SETTINGS[key], {})[key] = value
+    own = grouped.pop(None, {})
+    try:
+        services: dict[str, Any] = {
+            owner: _service_class(owner)(**values) for owner, values in grouped.items() if owner
+        }
+    except ConfigError as error:
+        raise error.within(prefix=name, where=where) from None
+    try:
+        return EnvironmentConfig(name=name, **own, **services)
+    except ConfigError as error:
+        raise error.within(where=where) from None
+
+
+def _service_class(owner: str) -> type[Settings]:
+    service: type[Settings] = EnvironmentConfig.__dataclass_fields__[owner].metadata["service"]
+    return service

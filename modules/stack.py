@@ -71,9 +71,11 @@ class ReviewsStack(TerraformStack):
             log_retention_days=config.log_retention_days,
         )
         self.platform = platform
-        self.events = EventBus(self, "events", platform=platform, archive_retention_days=config.archive_retention_days)
+        self.events = EventBus(
+            self, "events", platform=platform, archive_retention_days=config.events.archive_retention_days
+        )
         bus = self.events
-        self.email = Email(self, "email", platform=platform, sender_email=config.sender_email)
+        self.email = Email(self, "email", platform=platform, sender_email=config.email.sender_email)
         self.analysis = Analysis(self, "analysis", platform=platform, bus=bus)
         self.thank_you = ThankYou(
             self,
@@ -81,8 +83,8 @@ class ReviewsStack(TerraformStack):
             platform=platform,
             bus=bus,
             email=self.email,
-            negative_case_threshold=config.negative_case_threshold,
-            idempotency_ttl_hours=config.idempotency_ttl_hours,
+            negative_case_threshold=config.routing.negative_case_threshold,
+            idempotency_ttl_hours=config.thank_you.idempotency_ttl_hours,
         )
         self.customer_service = CustomerService(
             self,
@@ -90,10 +92,10 @@ class ReviewsStack(TerraformStack):
             platform=platform,
             bus=bus,
             email=self.email,
-            support_email=config.support_email,
-            escalation_email=config.escalation_email,
-            negative_case_threshold=config.negative_case_threshold,
-            case_timeout_seconds=config.case_timeout_seconds,
+            support_email=config.customer_service.support_email,
+            escalation_email=config.customer_service.escalation_email,
+            negative_case_threshold=config.routing.negative_case_threshold,
+            case_timeout_seconds=config.customer_service.case_timeout_seconds,
         )
         self.audit = Audit(
             self,
@@ -101,8 +103,8 @@ class ReviewsStack(TerraformStack):
             platform=platform,
             bus=bus,
             sources=sorted({entry["source"] for entry in event_catalogue()}),
-            archive_after_days=config.audit_archive_after_days,
-            expire_after_days=config.audit_expire_after_days,
+            archive_after_days=config.audit.audit_archive_after_days,
+            expire_after_days=config.audit.audit_expire_after_days,
         )
         self.website = Website(
             self,
@@ -120,9 +122,9 @@ class ReviewsStack(TerraformStack):
             cases_table=self.customer_service.cases_table,
             open_cases_index=self.customer_service.open_cases_index,
             user_pool=self.customer_service.user_pool,
-            allowed_origin=config.allowed_origin or self.website.origin,
-            rate_limit=config.api_rate_limit,
-            burst_limit=config.api_burst_limit,
+            allowed_origin=config.frontend.allowed_origin or self.website.origin,
+            rate_limit=config.frontend.api_rate_limit,
+            burst_limit=config.frontend.api_burst_limit,
         )
         # config.json tells the pages where the API is: written once the API exists.
         self.website.publish_config(api_url=self.frontend.url)
@@ -131,7 +133,7 @@ class ReviewsStack(TerraformStack):
             self,
             "operations",
             platform=platform,
-            alarm_email=config.alarm_email,
+            alarm_email=config.operations.alarm_email,
             api=self.frontend.rest_api,
             stage=self.frontend.stage,
             delivery_stream=self.audit.delivery_stream,

@@ -2,15 +2,14 @@
 roles the workflows in ``.github/workflows/`` assume to plan and apply.
 
 A stack of its own (``reviews-state``) with a local backend, applied once by hand before the environment
-stacks can use their S3 backend (see ``delivery/README.md``). Settings come from :func:`parse_delivery`;
-every one has a default, so a newcomer synthesizes with none.
+stacks can use their S3 backend (see ``delivery/README.md``). Settings: :class:`DeliveryConfig`, parsed and
+checked by :mod:`modules.delivery_settings` (no bindings there, so a typo is reported before they load); every
+one has a default, so a newcomer synthesizes with none.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
 from typing import Any
 
 from cdktf import LocalBackend, TerraformOutput, TerraformResourceLifecycle, TerraformStack
@@ -25,16 +24,14 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from modules import checks
 from modules.common import policy_document, statement
-from modules.config import ConfigError
+from modules.delivery_settings import ACCESS_LOG_SUFFIX, DeliveryConfig
 from modules.storage import access_log_bucket, customer_key, lifecycle_rule, secure_bucket
 
-# Physical names of this stack's own resources: f"{DELIVERY_PREFIX}-{service}-{purpose}". Environments may
-# not be called "delivery" (or "state", the stack's own name), so the apply role's f"reviews-{env}-*"
-# scope can never cover them.
+# Physical names of this stack's own resources: f"{DELIVERY_PREFIX}-{service}-{purpose}". No environment may
+# be called "delivery" (delivery_settings.RESERVED_ENVIRONMENTS), so the apply role's f"reviews-{env}-*" scope never covers them.
 DELIVERY_PREFIX = "reviews-delivery"
-RESERVED_ENVIRONMENTS = ("delivery", "state")
-MAIN_BRANCH = "main"
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # configure-aws-credentials asks GitHub for a token with this audience.
@@ -133,123 +130,6 @@ STATE_OBJECTS = "*.tfstate"
 LOCK_OBJECTS = "*.tfstate.tflock"
 STATE_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_ENVIRONMENT = re.compile(r"^[a-z][a-z0-9]{1,9}$")
-# GitHub: owner 1-39 letters, digits or single hyphens; repository 1-100 letters, digits, ".", "_", "-".
-_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]{1,100}$")
-ACCESS_LOG_SUFFIX = "-access-logs"
-
-
-@dataclass(frozen=True)
-class DeliveryConfig:
-    """Settings of the delivery bootstrap.
-
-    github_repository: "owner/name" of the repository whose workflows may assume the roles.
-    state_bucket: name of the state bucket; access logs go to f"{state_bucket}-access-logs".
-    region: where the bucket, its key and the roles' provider live (the environments' state_backend.region).
-    environments: the environment names, each a GitHub environment the apply role trusts.
-    deploy_regions: the regions the environment stacks deploy to; the apply role works there only.
-    create_oidc_provider: False when the account already has the GitHub OIDC provider (one per account).
-    noncurrent_version_days: how long a replaced state version is kept before it expires.
-    access_log_days: how long the state bucket's access logs are kept.
-    """
-
-    github_repository: str = "example-org/reviews"
-    state_bucket: str = "reviews-terraform-state-example"
-    region: str = "eu-west-1"
-    environments: tuple[str, ...] = ("dev", "prod")
-    deploy_regions: tuple[str, ...] = ("eu-west-1",)
-    create_oidc_provider: bool = True
-    noncurrent_version_days: int = 90
-    access_log_days: int = 365
-
-    def validate(self, where: str) -> None:
-        """Raise :class:`ConfigError` naming ``where``, the setting and what is accepted."""
-
-        def fail(setting: str, problem: str) -> None:
-            raise ConfigError(f"{where}: delivery.{setting}: {problem}")
-
-        if not _REPOSITORY.match(self.github_repository):
-            fail("github_repository", f"{self.github_repository!r} must be 'owner/name' as GitHub spells it")
-        if not _REGION.match(self.region):
-            fail("region", f"{self.region!r} is not an AWS region name such as 'eu-west-1'")
-        if not self.environments:
-            fail("environments", "must name at least one environment")
-        if len(set(self.environments)) != len(self.environments):
-            fail("environments", f"{list(self.environments)} names an environment twice")
-        for name in self.environments:
-            if not _ENVIRONMENT.match(name) or name in RESERVED_ENVIRONMENTS:
-                fail(
-                    "environments",
-                    f"{name!r} must be 2-10 lowercase letters or digits, starting with a letter, "
-                    f"and not one of {list(RESERVED_ENVIRONMENTS)}",
-                )
-        longest = 63 - len(ACCESS_LOG_SUFFIX)
-        if not _BUCKET.match(self.state_bucket) or len(self.state_bucket) > longest or ".." in self.state_bucket:
-            fail(
-                "state_bucket",
-                f"{self.state_bucket!r} must be an S3 bucket name of at most {longest} characters "
-                f"(the access-log bucket adds {ACCESS_LOG_SUFFIX!r})",
-            )
-        for name in self.environments:
-            if self.state_bucket.startswith(f"reviews-{name}-"):
-                fail(
-                    "state_bucket",
-                    f"{self.state_bucket!r} must not start with 'reviews-{name}-': the apply role manages those buckets",
-                )
-        if not self.deploy_regions or not all(_REGION.match(region) for region in self.deploy_regions):
-            fail("deploy_regions", f"{list(self.deploy_regions)} must list AWS region names such as 'eu-west-1'")
-        if not 1 <= self.noncurrent_version_days <= 3650:
-            fail("noncurrent_version_days", f"{self.noncurrent_version_days!r} must be a whole number from 1 to 3650")
-        if not 1 <= self.access_log_days <= 3650:
-            fail("access_log_days", f"{self.access_log_days!r} must be a whole number from 1 to 3650")
-
-    def plan_subjects(self) -> list[str]:
-        """OIDC subjects of the read-only role: pull requests, and main for drift checks and pre-approval plans."""
-        return [
-            f"repo:{self.github_repository}:pull_request",
-            f"repo:{self.github_repository}:ref:refs/heads/{MAIN_BRANCH}",
-        ]
-
-    def apply_subjects(self) -> list[str]:
-        """OIDC subjects of the apply role: a job that names one of the GitHub environments, nothing else.
-
-        A job on main without an environment gets ``ref:refs/heads/main`` and is not trusted, so the
-        environments' protection rules (required reviewers, deployment branch main) cannot be skipped.
-        """
-        return [f"repo:{self.github_repository}:environment:{name}" for name in self.environments]
-
-
-def parse_delivery(raw: Mapping[str, Any], where: str) -> DeliveryConfig:
-    """Validate ``raw`` (the ``delivery`` settings object) into a :class:`DeliveryConfig`.
-
-    Raises :class:`ConfigError` naming ``where``, the setting and what is accepted.
-    """
-
-    def fail(setting: str, problem: str) -> ConfigError:
-        return ConfigError(f"{where}: delivery.{setting}: {problem}")
-
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: delivery: settings must be an object")
-    known = [f.name for f in fields(DeliveryConfig)]
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise fail(unknown[0], f"unknown setting; accepted settings: {sorted(known)}")
-    values = dict(raw)
-    defaults = DeliveryConfig()
-    for setting, value in values.items():
-        expected = type(getattr(defaults, setting))
-        if expected is tuple:
-            if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
-                raise fail(setting, f"{value!r} must be a list of strings")
-            values[setting] = tuple(value)
-        elif type(value) is not expected:
-            raise fail(setting, f"{value!r} must be a {expected.__name__}")
-    config = DeliveryConfig(**values)
-    config.validate(where)
-    return config
-
 
 class StateBucket(Construct):
     """The bucket of every environment's Terraform state, with its own KMS key and access logs.
@@ -275,10 +155,11 @@ class StateBucket(Construct):
         access_log_days: int,
     ):
         super().__init__(scope, id)
-        if not 1 <= noncurrent_version_days <= 3650:
-            raise ValueError(f"StateBucket: noncurrent_version_days {noncurrent_version_days} must be from 1 to 3650")
-        if not 1 <= access_log_days <= 3650:
-            raise ValueError(f"StateBucket: access_log_days {access_log_days} must be from 1 to 3650")
+        for setting, value in (
+            ("noncurrent_version_days", noncurrent_version_days),
+            ("access_log_days", access_log_days),
+        ):
+            checks.argument("StateBucket", setting, checks.whole_number, value, low=1, high=3650)
         # Roles get the key through their IAM policies, which name exactly what they may do.
         self.key = customer_key(
             self,
@@ -563,14 +444,13 @@ def protect_delivery_statements(
 class StateBackendStack(TerraformStack):
     """The delivery bootstrap (``reviews-state``): state bucket and GitHub deploy roles, local backend.
 
-    Inputs: a :class:`DeliveryConfig` (see :func:`parse_delivery`), validated again here.
+    Inputs: a :class:`DeliveryConfig` (see :func:`modules.delivery_settings.parse_delivery`), which checked itself when it was built.
     Exposes: ``config``, ``state`` (:class:`StateBucket`), ``github`` (:class:`GithubDeployRoles`).
     Outputs: the bucket, its key and the role ARNs the workflows and backends are configured with.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: DeliveryConfig):
         super().__init__(scope, id)
-        config.validate(f"StateBackendStack {id}")
         self.config = config
         AwsProvider(
             self,

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from modules.config import ConfigError, load_environments, parse_environment
+from modules.config import (
+    SETTINGS,
+    AuditSettings,
+    ConfigError,
+    CustomerServiceSettings,
+    EmailSettings,
+    EnvironmentConfig,
+    EventBusSettings,
+    FrontendSettings,
+    OperationsSettings,
+    RoutingSettings,
+    StateBackend,
+    ThankYouSettings,
+    load_environments,
+    parse_environment,
+)
 
 
 def test_without_a_settings_file_dev_and_prod_synthesize_with_defaults(tmp_path):
@@ -69,3 +88,202 @@ def test_a_settings_file_without_environments_is_refused(tmp_path):
     path.write_text(json.dumps({"dev": {}}))
     with pytest.raises(ConfigError, match='"environments" and, optionally, "delivery"'):
         load_environments(path)
+
+
+# --- one test per setting: a bad value names the setting and what is accepted -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("region", "eu-west", "'eu-west' is not an AWS region name such as 'eu-west-1'"),
+        ("log_retention_days", 31, "31 is not one of the retention periods CloudWatch Logs accepts: [1, 3,"),
+        ("tags", {"team": 1}, "'team': 1 is not a valid AWS tag (key 1-128 and value 0-256"),
+        ("tags", ["team"], "['team'] must be an object of tag names to values"),
+        ("state_backend", "bucket", "must be an object with exactly ['bucket', 'key', 'region']"),
+        ("sender_email", "ops@", "'ops@' is not an email address such as 'team@example.com'"),
+        ("support_email", 7, "7 must be a str"),
+        ("escalation_email", "escalations", "'escalations' is not an email address such as 'team@example.com'"),
+        ("case_timeout_seconds", 59, "59 must be a whole number from 60 to 31536000"),
+        ("case_timeout_seconds", True, "True must be a int"),
+        ("alarm_email", "alarms@example", "'alarms@example' is not an email address such as 'team@example.com'"),
+        ("allowed_origin", "https://-bad-.example", "'https://-bad-.example' must be one origin without path"),
+        ("allowed_origin", 8080, "8080 must be a str"),
+        ("api_rate_limit", 0, "0 must be a whole number from 1 to 10000"),
+        ("api_burst_limit", 5001, "5001 must be a whole number from 1 to 5000"),
+        ("negative_case_threshold", "0.5", "'0.5' must be a number in (0, 1]"),
+        ("negative_case_threshold", True, "True must be a number in (0, 1]"),
+        ("archive_retention_days", 3651, "3651 must be a whole number from 1 to 3650"),
+        ("idempotency_ttl_hours", 0, "0 must be a whole number from 1 to 8760"),
+        ("audit_archive_after_days", 29, "29 must be a whole number from 30 to 3650"),
+        ("audit_expire_after_days", 36501, "36501 must be a whole number from 1 to 36500"),
+    ],
+)
+def test_each_setting_says_what_it_accepts(setting, value, message):
+    with pytest.raises(ConfigError) as error:
+        parse_environment("prod", {setting: value})
+    assert str(error.value).startswith(f"environments.json: prod.{setting}: {message}")
+
+
+def test_the_issue_8_example_is_refused_in_todays_shape():
+    with pytest.raises(ConfigError) as error:
+        parse_environment("prod", {"sender_email": "ops@"})
+    assert (
+        str(error.value)
+        == "environments.json: prod.sender_email: 'ops@' is not an email address such as 'team@example.com'"
+    )
+
+
+def test_a_state_backend_setting_is_named_by_its_path():
+    backend = {"bucket": "state-bucket", "key": "dev.tfstate", "region": "mars"}
+    with pytest.raises(ConfigError, match=r"^environments\.json: dev\.state_backend\.region: 'mars' is not an AWS"):
+        parse_environment("dev", {"state_backend": backend})
+
+
+def test_the_burst_limit_may_not_be_below_the_rate_limit():
+    with pytest.raises(ConfigError) as error:
+        parse_environment("dev", {"api_rate_limit": 200, "api_burst_limit": 150})
+    assert str(error.value) == "environments.json: dev.api_burst_limit: must be at least api_rate_limit (200), got 150"
+
+
+def test_audit_objects_must_expire_after_they_are_archived():
+    with pytest.raises(ConfigError) as error:
+        parse_environment("dev", {"audit_archive_after_days": 90, "audit_expire_after_days": 90})
+    assert "dev.audit_expire_after_days: must be greater than audit_archive_after_days (90), got 90" in str(error.value)
+
+
+def test_an_environment_name_is_checked_like_a_setting():
+    with pytest.raises(ConfigError, match=r"^environments\.json: Prod\.name: 'Prod' must be 2-10 lowercase letters"):
+        parse_environment("Prod", {})
+
+
+def test_environment_settings_must_be_an_object():
+    with pytest.raises(ConfigError, match=r"^environments\.json: dev: settings must be an object$"):
+        parse_environment("dev", ["region"])  # type: ignore[arg-type]
+
+
+def test_an_unknown_setting_lists_every_accepted_one():
+    with pytest.raises(ConfigError) as error:
+        parse_environment("dev", {"colour": "blue"})
+    assert str(error.value) == f"environments.json: dev.colour: unknown setting; accepted settings: {sorted(SETTINGS)}"
+
+
+# --- the shape: settings declared once, per service ---------------------------------------------------------
+
+
+def test_each_setting_of_the_file_belongs_to_exactly_one_service_or_the_platform():
+    assert dict(SETTINGS) == {
+        "region": None,
+        "log_retention_days": None,
+        "tags": None,
+        "state_backend": None,
+        "sender_email": "email",
+        "support_email": "customer_service",
+        "escalation_email": "customer_service",
+        "case_timeout_seconds": "customer_service",
+        "alarm_email": "operations",
+        "allowed_origin": "frontend",
+        "api_rate_limit": "frontend",
+        "api_burst_limit": "frontend",
+        "negative_case_threshold": "routing",
+        "archive_retention_days": "events",
+        "idempotency_ttl_hours": "thank_you",
+        "audit_archive_after_days": "audit",
+        "audit_expire_after_days": "audit",
+    }
+
+
+def test_every_setting_is_in_the_readmes_configuration_table():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert [key for key in SETTINGS if f"`{key}`" not in readme] == []
+
+
+def test_a_flat_setting_lands_in_its_services_settings():
+    config = parse_environment(
+        "dev",
+        {
+            "sender_email": "from@example.com",
+            "case_timeout_seconds": 3600,
+            "allowed_origin": "http://localhost:8080",
+            "negative_case_threshold": 0.7,
+            "archive_retention_days": 7,
+            "idempotency_ttl_hours": 24,
+            "audit_archive_after_days": 30,
+            "alarm_email": "pager@example.com",
+            "log_retention_days": 30,
+        },
+    )
+    assert config.email == EmailSettings(sender_email="from@example.com")
+    assert config.customer_service == CustomerServiceSettings(case_timeout_seconds=3600)
+    assert config.frontend == FrontendSettings(allowed_origin="http://localhost:8080")
+    assert config.routing == RoutingSettings(negative_case_threshold=0.7)
+    assert config.events == EventBusSettings(archive_retention_days=7)
+    assert config.thank_you == ThankYouSettings(idempotency_ttl_hours=24)
+    assert config.audit == AuditSettings(audit_archive_after_days=30)
+    assert config.operations == OperationsSettings(alarm_email="pager@example.com")
+    assert (config.region, config.log_retention_days, config.tags, config.state_backend) == ("eu-west-1", 30, {}, None)
+
+
+def test_flat_reads_still_answer_from_the_service_that_owns_the_setting():
+    config = parse_environment("dev", {"sender_email": "from@example.com"})
+    assert config.sender_email == "from@example.com" == config.email.sender_email
+    with pytest.raises(AttributeError, match="no attribute 'colour'"):
+        _ = config.colour
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: EmailSettings(sender_email="ops@"), "sender_email: 'ops@' is not an email address"),
+        (lambda: CustomerServiceSettings(case_timeout_seconds=10), "case_timeout_seconds: 10 must be a whole number"),
+        (lambda: OperationsSettings(alarm_email=""), "alarm_email: '' is not an email address"),
+        (lambda: FrontendSettings(allowed_origin="http://shop.example"), "allowed_origin: 'http://shop.example' must"),
+        (lambda: FrontendSettings(api_rate_limit=10, api_burst_limit=5), "api_burst_limit: must be at least"),
+        (lambda: RoutingSettings(negative_case_threshold=0), "negative_case_threshold: 0 must be a number in (0, 1]"),
+        (lambda: EventBusSettings(archive_retention_days=0), "archive_retention_days: 0 must be a whole number"),
+        (lambda: ThankYouSettings(idempotency_ttl_hours=0), "idempotency_ttl_hours: 0 must be a whole number"),
+        (lambda: AuditSettings(audit_expire_after_days=10), "audit_expire_after_days: must be greater than"),
+        (lambda: StateBackend(bucket="b", key="k.tfstate", region="eu-west-1"), "bucket: 'b' must be an S3 bucket"),
+        (lambda: EnvironmentConfig(name="dev", region="x"), "dev.region: 'x' is not an AWS region name"),
+        (
+            lambda: EnvironmentConfig(name="dev", email="a@example.com"),
+            "dev.email: 'a@example.com' must be an instance of EmailSettings",
+        ),
+    ],
+)
+def test_settings_built_by_hand_check_themselves(build, message):
+    with pytest.raises(ConfigError) as error:
+        build()
+    assert str(error.value).startswith(message)
+
+
+def test_replacing_a_setting_checks_it_again():
+    with pytest.raises(ConfigError, match=r"^api_rate_limit: 0 must be a whole number"):
+        dataclasses.replace(FrontendSettings(), api_rate_limit=0)
+
+
+def test_settings_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        EmailSettings().sender_email = "x@example.com"  # type: ignore[misc]
+
+
+def test_a_state_backend_may_be_given_as_an_object_or_as_settings():
+    backend = StateBackend(bucket="state-bucket", key="dev.tfstate", region="eu-west-1")
+    as_object = EnvironmentConfig(
+        name="dev", state_backend={"bucket": "state-bucket", "key": "dev.tfstate", "region": "eu-west-1"}
+    )  # type: ignore[arg-type]
+    assert as_object.state_backend == backend == EnvironmentConfig(name="dev", state_backend=backend).state_backend
+
+
+def test_loading_the_settings_does_not_load_the_provider_bindings(tmp_path):
+    # The settings layer must report a typo in well under a second: without importing cdktf or its bindings.
+    settings = tmp_path / "environments.json"
+    settings.write_text(json.dumps({"environments": {"dev": {}}, "delivery": {"github_repository": "a/b"}}))
+    code = (
+        "import sys, main\n"
+        f"environments, delivery = main.load_settings(__import__('pathlib').Path({str(settings)!r}))\n"
+        "assert [e.name for e in environments] == ['dev'] and delivery.github_repository == 'a/b'\n"
+        "loaded = [m for m in sys.modules if m.startswith(('cdktf', 'jsii', 'constructs'))]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)

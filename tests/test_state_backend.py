@@ -12,14 +12,8 @@ import pytest
 from cdktf import App
 
 from modules.config import ConfigError
-from modules.state_backend import (
-    GITHUB_OIDC_AUDIENCE,
-    GITHUB_OIDC_HOST,
-    IDENTIFIED_SERVICES,
-    DeliveryConfig,
-    StateBackendStack,
-    parse_delivery,
-)
+from modules.delivery_settings import DeliveryConfig, parse_delivery
+from modules.state_backend import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, IDENTIFIED_SERVICES, StateBackendStack
 from tests.tf import decoded, only, ref, references, resources
 
 STACK = "reviews-state"
@@ -106,8 +100,8 @@ def test_the_settings_must_be_an_object() -> None:
         parse_delivery(["dev"], "environments.json")  # type: ignore[arg-type]
 
 
-def test_the_stack_validates_a_config_built_by_hand_before_creating_anything() -> None:
-    with pytest.raises(ConfigError, match=r"^StateBackendStack reviews-state: delivery\.environments: "):
+def test_a_config_built_by_hand_is_checked_before_it_can_reach_the_stack() -> None:
+    with pytest.raises(ConfigError, match=r"^delivery\.environments: 'delivery' must be 2-10 lowercase letters"):
         StateBackendStack(App(), STACK, config=DeliveryConfig(environments=("delivery",)))
 
 
