@@ -12,7 +12,7 @@ import pytest
 from moto.events.models import EventPattern
 from moto.events.utils import EventMessageType
 
-from modules.common import event_catalogue
+from modules.common import EVENT_SCHEMA_DIR, event_catalogue, load_json
 from modules.routing import (
     CASE_SENTIMENT,
     FILTERS,
@@ -190,6 +190,29 @@ def test_a_negative_review_exactly_at_the_threshold_is_a_case() -> None:
 def test_only_the_this_account_filter_takes_everything() -> None:
     assert {name for name, chosen in FILTERS.items() if chosen.everything} == {THIS_ACCOUNT}
     assert FILTERS[THIS_ACCOUNT].detail is None
+
+
+def test_the_sentiments_routing_knows_are_exactly_those_of_the_event_schema() -> None:
+    # The complement proof above covers SENTIMENTS; an enum value beyond them would go to neither consumer.
+    assert set(SENTIMENTS) == set(load_json(EVENT_SCHEMA_DIR / "definitions.json")["sentiment"]["enum"])
+    assert CASE_SENTIMENT in SENTIMENTS
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in modules/routing.py rule_pattern: a consumer of events from two sources gets the cross product "
+    "of sources and detail-types, so it also matches a (source, detail-type) pair the catalogue does not name",
+)
+def test_a_consumer_of_two_events_from_two_sources_takes_only_those_two_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    changed = catalogue_where("ReviewSubmitted", service="digest", rule="on-activity")
+    next(entry for entry in changed if entry["detailType"] == "ThankYouSent")["consumers"].append(
+        {"service": "digest", "rule": "on-activity", "does": "a test consumer"}
+    )
+    use_catalogue(monkeypatch, changed)
+    pattern = pattern_of("digest", "on-activity", threshold=None)
+    assert matches(pattern, event("reviews.frontend", "ReviewSubmitted", {}))
+    assert matches(pattern, event("reviews.thankyou", "ThankYouSent", {}))
+    assert not matches(pattern, event("reviews.thankyou", "ReviewSubmitted", {}))
 
 
 # ---------------------------------------------------------------------------------------------- consumers_of
