@@ -8,9 +8,7 @@ projection over that prefix and an Athena workgroup make the trail a SQL table.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from cdktf_cdktf_provider_aws.athena_workgroup import (
     AthenaWorkgroup,
@@ -41,7 +39,9 @@ from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import (
 )
 from constructs import Construct
 
+from modules import checks
 from modules.common import policy_document, statement
+from modules.config import AuditSettings
 from modules.event_bus import EventBus
 from modules.routing import rule_pattern
 from modules.rule import EventRule
@@ -88,8 +88,6 @@ ENVELOPE_COLUMNS: Mapping[str, str] = {
 COLUMN_MAPPINGS: Mapping[str, str] = {"detail_type": "detail-type", "replay_name": "replay-name"}
 PARTITION_KEYS = ("source", "date")
 
-_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
-
 
 class Audit(Construct):
     """The audit trail of every event on ``bus``.
@@ -99,8 +97,8 @@ class Audit(Construct):
       bus: the event bus to record.
       sources: every event source on the bus (the catalogue's); the table's ``source`` partitions.
         An event from an unlisted source is still stored, but Athena sees it only once it is listed.
-      archive_after_days: days before an object moves to S3 Glacier Instant Retrieval (still queryable).
-      expire_after_days: days an object is kept; must exceed ``archive_after_days``.
+      settings: :class:`~modules.config.AuditSettings`: days before an object moves to S3 Glacier Instant
+        Retrieval (still queryable), and days it is kept.
     Defaults: rule with DLQ and retries (EventRule); Firehose encrypted with the platform key, GZIP,
       64 MiB / 5 min buffers, error records under ``errors/``, delivery logs to a KMS-encrypted group;
       bucket versioned, SSE-KMS with a bucket key, all public access blocked, ACLs disabled, TLS only,
@@ -118,28 +116,13 @@ class Audit(Construct):
         platform: Platform,
         bus: EventBus,
         sources: Sequence[str],
-        archive_after_days: int,
-        expire_after_days: int,
+        settings: AuditSettings,
     ):
         super().__init__(scope, id)
         if not isinstance(bus, EventBus):
             raise TypeError(f"Audit {id}: bus must be an EventBus, got {type(bus).__name__}")
-        if isinstance(sources, str) or not sources:
-            raise ValueError(f"Audit {id}: sources must be a non-empty list of event sources, got {sources!r}")
-        for source in sources:
-            if not isinstance(source, str) or not _SOURCE.match(source):
-                raise ValueError(
-                    f"Audit {id}: sources: {source!r} is not an event source (letters, digits, '.', '_', '-')"
-                )
-        if not _whole(archive_after_days) or not 1 <= archive_after_days <= 3650:
-            raise ValueError(
-                f"Audit {id}: archive_after_days {archive_after_days!r} must be a whole number from 1 to 3650"
-            )
-        if not _whole(expire_after_days) or not archive_after_days < expire_after_days <= 36500:
-            raise ValueError(
-                f"Audit {id}: expire_after_days {expire_after_days!r} must be a whole number greater than "
-                f"archive_after_days ({archive_after_days}) and at most 36500"
-            )
+        sources = checks.argument(f"Audit {id}", "sources", checks.event_sources, sources)
+        archive_after_days, expire_after_days = settings.audit_archive_after_days, settings.audit_expire_after_days
         self.sources = sorted(set(sources))
         name = platform.name(SERVICE, "events")
         # Bucket names are global: the account and region keep two deployments apart.
@@ -360,10 +343,6 @@ class Audit(Construct):
                 ),
             ),
         )
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _processor(

@@ -22,7 +22,7 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from modules import checks
 from modules.checks import CheckError
@@ -30,7 +30,6 @@ from modules.checks import CheckError
 # A Standard workflow runs for at most one year, so a callback can wait no longer than that.
 MAX_CASE_TIMEOUT_SECONDS = 365 * 24 * 3600
 # modules/operations.py still matches alarm_email with this; checks.email_address replaces it.
-_EMAIL = checks.EMAIL_PATTERN
 
 
 class ConfigError(ValueError):
@@ -279,15 +278,6 @@ class EnvironmentConfig(Settings):
     def prefix(self) -> str:
         """Physical name prefix: every resource is named ``f"{prefix}-{service}-{purpose}"``."""
         return f"reviews-{self.name}"
-
-    if not TYPE_CHECKING:
-        # Readers written before the settings were grouped (tests, offline tools) still ask for
-        # ``config.sender_email``; typed code is held to ``config.email.sender_email`` by mypy.
-        def __getattr__(self, name: str) -> Any:
-            owner = SETTINGS.get(name)
-            if owner is None:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            return getattr(object.__getattribute__(self, owner), name)
 
 
 def _owners() -> dict[str, str | None]:

@@ -28,7 +28,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTableGlobalSecondary
 from constructs import Construct
 
 from modules.common import statement, table_key_statement
-from modules.config import MAX_CASE_TIMEOUT_SECONDS
+from modules.config import CustomerServiceSettings, RoutingSettings
 from modules.email import Email
 from modules.event_bus import EventBus
 from modules.event_workflow import EventTriggeredWorkflow
@@ -45,8 +45,8 @@ EVENT_SOURCE = f"reviews.{SERVICE}"
 
 
 class CustomerService(Construct):
-    """Inputs: ``platform``, ``bus``, ``email``, ``support_email``, ``escalation_email``,
-      ``negative_case_threshold`` in (0, 1], ``case_timeout_seconds`` (60 s to one year).
+    """Inputs: ``platform``, ``bus``, ``email``, ``routing`` (which analysed reviews are cases), ``settings``
+      (:class:`~modules.config.CustomerServiceSettings`: the team's addresses, the escalation timeout).
     Defaults: cases table on demand with point-in-time recovery and the platform key; an ``open-cases``
       index (queue, openedAt) projecting no token; a user pool where only admins create agents, 12+
       character passwords, optional TOTP MFA; a public client (no secret) for the agent console.
@@ -62,18 +62,10 @@ class CustomerService(Construct):
         platform: Platform,
         bus: EventBus,
         email: Email,
-        support_email: str,
-        escalation_email: str,
-        negative_case_threshold: float,
-        case_timeout_seconds: int,
+        routing: RoutingSettings,
+        settings: CustomerServiceSettings,
     ):
         super().__init__(scope, id)
-        if not 0 < negative_case_threshold <= 1:
-            raise ValueError(f"CustomerService: negative_case_threshold {negative_case_threshold} must be in (0, 1]")
-        if not 60 <= case_timeout_seconds <= MAX_CASE_TIMEOUT_SECONDS:
-            raise ValueError(
-                f"CustomerService: case_timeout_seconds {case_timeout_seconds} must be from 60 to {MAX_CASE_TIMEOUT_SECONDS}"
-            )
         self.open_cases_index = OPEN_CASES_INDEX
         self.cases_table = table(
             self,
@@ -111,7 +103,7 @@ class CustomerService(Construct):
             substitutions={
                 "EventBusName": bus.bus.name,
                 "CasesTableName": self.cases_table.name,
-                "CaseTimeoutSeconds": case_timeout_seconds,
+                "CaseTimeoutSeconds": settings.case_timeout_seconds,
                 "FollowUpTemplateName": email.template_names["follow-up"],
                 **email_settings,
             },
@@ -122,7 +114,7 @@ class CustomerService(Construct):
                 email.send_statement(["follow-up"]),
             ],
             description="Open a customer-service case for every sufficiently negative review",
-            negative_case_threshold=negative_case_threshold,
+            routing=routing,
         )
         self.case_workflow = self.case_consumer.workflow
         self.case_rule = self.case_consumer.event_rule
@@ -137,8 +129,8 @@ class CustomerService(Construct):
             workflow_type="EXPRESS",
             substitutions={
                 "CasesTableName": self.cases_table.name,
-                "SupportEmail": support_email,
-                "EscalationEmail": escalation_email,
+                "SupportEmail": settings.support_email,
+                "EscalationEmail": settings.escalation_email,
                 "CaseOpenedTemplateName": email.template_names["case-opened"],
                 "CaseEscalatedTemplateName": email.template_names["case-escalated"],
                 **email_settings,

@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_aws.sesv2_email_identity import Sesv2EmailIdentity
 from constructs import Construct
 
 from modules.common import EMAIL_DIR, load_json, statement
+from modules.config import EmailSettings
 from modules.security import Platform
 
 
@@ -30,7 +31,8 @@ def email_templates() -> dict[str, dict[str, Any]]:
 
 
 class Email(Construct):
-    """Inputs: ``platform``, ``sender_email`` (the From address), ``manage_sender_identity``.
+    """Inputs: ``platform``, ``settings`` (:class:`~modules.config.EmailSettings`: the From address),
+      ``manage_sender_identity``.
     Defaults: the sender identity is created (SES then emails a verification link to it); TLS
       required for delivery; bounces and complaints suppressed; reputation metrics on.
     Exposes: ``configuration_set``, ``identity`` (None when not managed), ``templates`` (by stem),
@@ -38,11 +40,17 @@ class Email(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, platform: Platform, sender_email: str, manage_sender_identity: bool = True
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        platform: Platform,
+        settings: EmailSettings,
+        manage_sender_identity: bool = True,
     ):
         super().__init__(scope, id)
         self.platform = platform
-        self.sender_email = sender_email
+        self.sender_email = settings.sender_email
         self.configuration_set = Sesv2ConfigurationSet(
             self,
             "configuration-set",
@@ -56,7 +64,7 @@ class Email(Construct):
             Sesv2EmailIdentity(
                 self,
                 "sender",
-                email_identity=sender_email,
+                email_identity=self.sender_email,
                 configuration_set_name=self.configuration_set.configuration_set_name,
             )
             if manage_sender_identity

@@ -12,20 +12,19 @@ from cdktf_cdktf_provider_aws.schemas_schema import SchemasSchema
 from constructs import Construct
 
 from modules.common import event_catalogue, event_schema, statement
+from modules.config import EventBusSettings
 from modules.security import Platform
 
 
 class EventBus(Construct):
-    """Inputs: ``platform``, ``archive_retention_days`` (1-3650).
+    """Inputs: ``platform``, ``settings`` (:class:`~modules.config.EventBusSettings`: the archive's retention).
     Defaults: an archive of every event on the bus for replay; one registry schema per catalogued event.
     Exposes: ``bus``, ``archive``, ``registry``, ``schemas`` (by detail-type),
     ``put_events_statement()`` for the roles of publishers.
     """
 
-    def __init__(self, scope: Construct, id: str, *, platform: Platform, archive_retention_days: int):
+    def __init__(self, scope: Construct, id: str, *, platform: Platform, settings: EventBusSettings):
         super().__init__(scope, id)
-        if not 1 <= archive_retention_days <= 3650:
-            raise ValueError(f"EventBus: archive_retention_days {archive_retention_days} must be from 1 to 3650")
         self.bus = CloudwatchEventBus(
             self, "bus", name=platform.name("events", "bus"), description="Review system events"
         )
@@ -35,7 +34,7 @@ class EventBus(Construct):
             name=platform.name("events", "archive"),
             description="Every event of the review system, for replay",
             event_source_arn=self.bus.arn,
-            retention_days=archive_retention_days,
+            retention_days=settings.archive_retention_days,
         )
         self.registry = SchemasRegistry(
             self, "registry", name=platform.name("events", "schemas"), description="Review system event schemas"

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from constructs import Construct
 
+from modules.config import RoutingSettings
 from modules.event_bus import EventBus
 from modules.routing import rule_pattern
 from modules.rule import EventRule
@@ -28,7 +29,7 @@ class EventTriggeredWorkflow:
 
     Inputs: ``scope`` (the service construct), ``platform``, ``bus``, ``service``, ``rule`` (the rule's purpose and
       construct id), ``workflow_id`` (the workflow's construct id), ``asl``, ``workflow_type``, ``substitutions``,
-      ``statements``, ``description`` (of the rule), ``negative_case_threshold`` (only for routes whose filter needs it).
+      ``statements``, ``description`` (of the rule), ``routing`` (only for routes whose filter needs its settings).
     Exposes: ``workflow`` and ``event_rule`` (the two building blocks), and their parts: ``state_machine``,
       ``role``, ``log_group``, ``rule``, ``target``, ``rule_role``, ``dead_letter_queue``, ``pattern``.
     """
@@ -47,7 +48,7 @@ class EventTriggeredWorkflow:
         substitutions: Mapping[str, Any],
         statements: Sequence[Mapping[str, Any]],
         description: str,
-        negative_case_threshold: float | None = None,
+        routing: RoutingSettings | None = None,
     ):
         self.workflow = Workflow(
             scope,
@@ -69,7 +70,10 @@ class EventTriggeredWorkflow:
             description=description,
             bus=bus.bus,
             pattern=rule_pattern(
-                service, rule, negative_case_threshold=negative_case_threshold, account_id=platform.account_id
+                service,
+                rule,
+                negative_case_threshold=routing.negative_case_threshold if routing is not None else None,
+                account_id=platform.account_id,
             ),
             target=self.workflow.state_machine,
         )

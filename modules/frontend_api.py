@@ -39,8 +39,9 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssoci
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
 from constructs import Construct
 
-from modules import common
+from modules import checks, common
 from modules.common import load_json, policy_document, statement, substitute, trust_policy
+from modules.config import FrontendSettings
 from modules.event_bus import EventBus
 from modules.security import Platform
 from modules.storage import log_group
@@ -73,10 +74,6 @@ ACCESS_LOG_FORMAT = {
     "xrayTraceId": "$context.xrayTraceId",
 }
 
-_ORIGIN = re.compile(
-    r"^(https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?|http://(localhost|127\.0\.0\.1)(:\d{1,5})?)$"
-)
-_INDEX_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _PARSE = re.compile(r'^#parse\("([a-z0-9.-]+\.vtl)"\)[ \t]*$', re.M)
 _TOKEN = "${TfToken["
 
@@ -235,9 +232,10 @@ class FrontendApi(Construct):
       cases_table, open_cases_index: the cases table and the name of its open-cases index. The table is taken to be
         encrypted with the platform key (the project's rule), so the query role may decrypt with it through DynamoDB.
       user_pool: the agents' Cognito user pool; its ID tokens authorize the agents' routes.
-      allowed_origin: the one browser origin allowed by CORS, ``https://host[:port]`` or ``http://localhost[:port]``,
-        or a Terraform reference to one (the website's CloudFront origin).
-      rate_limit, burst_limit: stage-wide throttling, requests per second and burst (burst >= rate).
+      settings: :class:`~modules.config.FrontendSettings`: the one browser origin CORS allows
+        (``https://host[:port]`` or ``http://localhost[:port]``; None for ``site_origin``) and the stage-wide
+        throttling, requests per second and burst.
+      site_origin: the origin of the stack's own pages (a Terraform reference to the CloudFront origin).
       execution_log_level: "ERROR" (default) or "INFO"; request and response bodies are never logged.
       manage_account_logging_role: True (default) creates the role API Gateway logs with and sets it in the
         region's API Gateway account settings. That setting is one per account and region: leave True in exactly
@@ -265,25 +263,30 @@ class FrontendApi(Construct):
         cases_table: DynamodbTable,
         open_cases_index: str,
         user_pool: CognitoUserPool,
-        allowed_origin: str,
-        rate_limit: int,
-        burst_limit: int,
+        settings: FrontendSettings,
+        site_origin: str,
         execution_log_level: Literal["ERROR", "INFO"] = "ERROR",
         manage_account_logging_role: bool = True,
     ):
         super().__init__(scope, id)
-        _validate(
-            bus=bus,
-            resolve_state_machine=resolve_state_machine,
-            cases_table=cases_table,
-            open_cases_index=open_cases_index,
-            user_pool=user_pool,
-            allowed_origin=allowed_origin,
-            rate_limit=rate_limit,
-            burst_limit=burst_limit,
-            execution_log_level=execution_log_level,
-            manage_account_logging_role=manage_account_logging_role,
-        )
+        where = f"FrontendApi {id}"
+        for setting, value, kind in (
+            ("bus", bus, EventBus),
+            ("resolve_state_machine", resolve_state_machine, SfnStateMachine),
+            ("cases_table", cases_table, DynamodbTable),
+            ("user_pool", user_pool, CognitoUserPool),
+            ("settings", settings, FrontendSettings),
+        ):
+            if not isinstance(value, kind):
+                raise TypeError(f"{where}: {setting} must be a {kind.__name__}, got {type(value).__name__}")
+        if not Token.is_unresolved(open_cases_index):
+            checks.argument(where, "open_cases_index", checks.index_name, open_cases_index)
+        # The settings' origin was checked with them; the site's is a Terraform reference, known at apply time.
+        allowed_origin = settings.allowed_origin or site_origin
+        if not Token.is_unresolved(allowed_origin):
+            checks.argument(where, "allowed_origin", checks.origin, allowed_origin)
+        checks.argument(where, "execution_log_level", checks.one_of, execution_log_level, values=EXECUTION_LOG_LEVELS)
+        checks.argument(where, "manage_account_logging_role", checks.boolean, manage_account_logging_role)
         name = platform.name("frontend", "api")
 
         # What each integration calls, and nothing else.
@@ -424,8 +427,8 @@ class FrontendApi(Construct):
                 logging_level=execution_log_level,
                 # Bodies hold reviewers' names, emails and reviews: never in the logs.
                 data_trace_enabled=False,
-                throttling_rate_limit=rate_limit,
-                throttling_burst_limit=burst_limit,
+                throttling_rate_limit=settings.api_rate_limit,
+                throttling_burst_limit=settings.api_burst_limit,
                 caching_enabled=False,
             ),
             depends_on=[self.execution_log_group, *logging_ready],
@@ -459,51 +462,3 @@ class FrontendApi(Construct):
             resource_arn=self.web_acl.arn,
             log_destination_configs=[self.waf_log_group.arn],
         )
-
-
-def _validate(
-    *,
-    bus: EventBus,
-    resolve_state_machine: SfnStateMachine,
-    cases_table: DynamodbTable,
-    open_cases_index: str,
-    user_pool: CognitoUserPool,
-    allowed_origin: str,
-    rate_limit: int,
-    burst_limit: int,
-    execution_log_level: str,
-    manage_account_logging_role: bool,
-) -> None:
-    def fail(setting: str, problem: str) -> None:
-        raise ValueError(f"FrontendApi: {setting} {problem}")
-
-    for setting, value, kind in (
-        ("bus", bus, EventBus),
-        ("resolve_state_machine", resolve_state_machine, SfnStateMachine),
-        ("cases_table", cases_table, DynamodbTable),
-        ("user_pool", user_pool, CognitoUserPool),
-    ):
-        if not isinstance(value, kind):
-            raise TypeError(f"FrontendApi: {setting} must be a {kind.__name__}, got {type(value).__name__}")
-    if not isinstance(open_cases_index, str) or not (
-        Token.is_unresolved(open_cases_index) or _INDEX_NAME.match(open_cases_index)
-    ):
-        fail("open_cases_index", f"{open_cases_index!r} must be a DynamoDB index name (3-255 of A-Z a-z 0-9 _ . -)")
-    # A Terraform reference (the website's CloudFront origin) is only known at apply time.
-    if not isinstance(allowed_origin, str) or not (
-        Token.is_unresolved(allowed_origin) or _ORIGIN.match(allowed_origin)
-    ):
-        fail(
-            "allowed_origin",
-            f"{allowed_origin!r} must be one origin without path, wildcard or quote: "
-            "https://host[:port] or http://localhost[:port]",
-        )
-    for setting, value in (("rate_limit", rate_limit), ("burst_limit", burst_limit)):
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            fail(setting, f"{value!r} must be a whole number greater than 0")
-    if burst_limit < rate_limit:
-        fail("burst_limit", f"{burst_limit} must be at least rate_limit ({rate_limit})")
-    if execution_log_level not in EXECUTION_LOG_LEVELS:
-        fail("execution_log_level", f"{execution_log_level!r} must be one of {EXECUTION_LOG_LEVELS}")
-    if not isinstance(manage_account_logging_role, bool):
-        fail("manage_account_logging_role", f"{manage_account_logging_role!r} must be True or False")

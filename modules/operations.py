@@ -23,7 +23,7 @@ from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct, IConstruct
 
 from modules.common import deny_insecure_transport, policy_document
-from modules.config import _EMAIL
+from modules.config import OperationsSettings
 from modules.rule import EventRule
 from modules.security import Platform
 from modules.workflow import Workflow
@@ -38,7 +38,7 @@ class Operations(Construct):
 
     Inputs:
       platform: shared account, region, naming and key.
-      alarm_email: who is told when an alarm fires and when it is OK again.
+      settings: :class:`~modules.config.OperationsSettings`: who is told when an alarm fires and when it is OK again.
       api, stage: the REST API and stage whose 5XXError is watched.
       delivery_stream: the audit Firehose stream whose delivery to S3 is watched.
       workflows: every Workflow of the stack: ExecutionsFailed >= 1 and ExecutionsTimedOut >= 1.
@@ -56,7 +56,7 @@ class Operations(Construct):
         id: str,
         *,
         platform: Platform,
-        alarm_email: str,
+        settings: OperationsSettings,
         api: ApiGatewayRestApi,
         stage: ApiGatewayStage,
         delivery_stream: KinesisFirehoseDeliveryStream,
@@ -64,10 +64,6 @@ class Operations(Construct):
         rules: Sequence[EventRule],
     ):
         super().__init__(scope, id)
-        if not isinstance(alarm_email, str) or not _EMAIL.match(alarm_email):
-            raise ValueError(
-                f"Operations {id}: alarm_email {alarm_email!r} is not an email address such as 'team@example.com'"
-            )
         for setting, value, kind in (
             ("api", api, ApiGatewayRestApi),
             ("stage", stage, ApiGatewayStage),
@@ -112,7 +108,7 @@ class Operations(Construct):
         )
         # Email subscriptions stay "pending confirmation" until the recipient clicks the link.
         self.subscription = SnsTopicSubscription(
-            self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=alarm_email
+            self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=settings.alarm_email
         )
 
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}

@@ -121,10 +121,17 @@ def rule_pattern(service: str, rule: str, *, negative_case_threshold: float | No
         if {(route.source, route.detail_type) for route in mine} != every:
             raise RoutingError(f"consumer {service}/{rule} takes every event ({name}): list it on every event")
         return {"account": [account_id]}
-    pattern: dict[str, Any] = {
-        "source": list(dict.fromkeys(route.source for route in mine)),
-        "detail-type": list(dict.fromkeys(route.detail_type for route in mine)),
-    }
+    by_source: dict[str, list[str]] = {}
+    for route in mine:
+        by_source.setdefault(route.source, []).append(route.detail_type)
+    pattern: dict[str, Any]
+    if len(by_source) == 1:
+        [(source, detail_types)] = by_source.items()
+        pattern = {"source": [source], "detail-type": detail_types}
+    else:
+        # One list of sources and one of detail-types would also match pairs nobody routes (a ReviewSubmitted from
+        # reviews.thankyou, say): each source keeps its own detail-types.
+        pattern = {"$or": [{"source": [source], "detail-type": types} for source, types in by_source.items()]}
     if chosen is not None and chosen.detail is not None:
         if negative_case_threshold is None:
             raise RoutingError(f"consumer {service}/{rule}: filter {name!r} needs negative_case_threshold")

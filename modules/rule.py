@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
+from modules import checks
 from modules.common import deny_insecure_transport, policy_document, statement, trust_policy
 from modules.security import Platform
 
@@ -69,10 +70,11 @@ class EventRule(Construct):
                 f"EventRule {id}: target must be one of {[kind.__name__ for kind in TARGET_ACTIONS]}, "
                 f"got {type(target).__name__}"
             )
-        if not 0 <= retry_attempts <= 185:
-            raise ValueError(f"EventRule {id}: retry_attempts {retry_attempts} must be from 0 to 185")
-        if not 60 <= max_event_age_seconds <= 86400:
-            raise ValueError(f"EventRule {id}: max_event_age_seconds {max_event_age_seconds} must be from 60 to 86400")
+        # The bounds of EventBridge's RetryPolicy. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
+        checks.argument(f"EventRule {id}", "retry_attempts", checks.whole_number, retry_attempts, low=0, high=185)
+        checks.argument(
+            f"EventRule {id}", "max_event_age_seconds", checks.whole_number, max_event_age_seconds, low=60, high=86400
+        )
         if not pattern:
             raise ValueError(f"EventRule {id}: pattern must not be empty")
         name = platform.name(service, purpose)

@@ -71,11 +71,9 @@ class ReviewsStack(TerraformStack):
             log_retention_days=config.log_retention_days,
         )
         self.platform = platform
-        self.events = EventBus(
-            self, "events", platform=platform, archive_retention_days=config.events.archive_retention_days
-        )
+        self.events = EventBus(self, "events", platform=platform, settings=config.events)
         bus = self.events
-        self.email = Email(self, "email", platform=platform, sender_email=config.email.sender_email)
+        self.email = Email(self, "email", platform=platform, settings=config.email)
         self.analysis = Analysis(self, "analysis", platform=platform, bus=bus)
         self.thank_you = ThankYou(
             self,
@@ -83,8 +81,8 @@ class ReviewsStack(TerraformStack):
             platform=platform,
             bus=bus,
             email=self.email,
-            negative_case_threshold=config.routing.negative_case_threshold,
-            idempotency_ttl_hours=config.thank_you.idempotency_ttl_hours,
+            routing=config.routing,
+            settings=config.thank_you,
         )
         self.customer_service = CustomerService(
             self,
@@ -92,39 +90,32 @@ class ReviewsStack(TerraformStack):
             platform=platform,
             bus=bus,
             email=self.email,
-            support_email=config.customer_service.support_email,
-            escalation_email=config.customer_service.escalation_email,
-            negative_case_threshold=config.routing.negative_case_threshold,
-            case_timeout_seconds=config.customer_service.case_timeout_seconds,
+            routing=config.routing,
+            settings=config.customer_service,
         )
         self.audit = Audit(
             self,
             "audit",
             platform=platform,
             bus=bus,
+            settings=config.audit,
             sources=sorted({entry["source"] for entry in event_catalogue()}),
-            archive_after_days=config.audit.audit_archive_after_days,
-            expire_after_days=config.audit.audit_expire_after_days,
         )
+        cases = self.customer_service
         self.website = Website(
-            self,
-            "website",
-            platform=platform,
-            user_pool_id=self.customer_service.user_pool.id,
-            user_pool_client_id=self.customer_service.user_pool_client.id,
+            self, "website", platform=platform, user_pool=cases.user_pool, user_pool_client=cases.user_pool_client
         )
         self.frontend = FrontendApi(
             self,
             "frontend",
             platform=platform,
             bus=bus,
-            resolve_state_machine=self.customer_service.resolve_workflow.state_machine,
-            cases_table=self.customer_service.cases_table,
-            open_cases_index=self.customer_service.open_cases_index,
-            user_pool=self.customer_service.user_pool,
-            allowed_origin=config.frontend.allowed_origin or self.website.origin,
-            rate_limit=config.frontend.api_rate_limit,
-            burst_limit=config.frontend.api_burst_limit,
+            settings=config.frontend,
+            site_origin=self.website.origin,
+            resolve_state_machine=cases.resolve_workflow.state_machine,
+            cases_table=cases.cases_table,
+            open_cases_index=cases.open_cases_index,
+            user_pool=cases.user_pool,
         )
         # config.json tells the pages where the API is: written once the API exists.
         self.website.publish_config(api_url=self.frontend.url)
@@ -133,7 +124,7 @@ class ReviewsStack(TerraformStack):
             self,
             "operations",
             platform=platform,
-            alarm_email=config.operations.alarm_email,
+            settings=config.operations,
             api=self.frontend.rest_api,
             stage=self.frontend.stage,
             delivery_stream=self.audit.delivery_stream,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from modules.common import statement, table_key_statement
+from modules.config import RoutingSettings, ThankYouSettings
 from modules.email import Email
 from modules.event_bus import EventBus
 from modules.event_workflow import EventTriggeredWorkflow
@@ -18,7 +19,8 @@ EVENT_SOURCE = f"reviews.{SERVICE}"
 
 
 class ThankYou(Construct):
-    """Inputs: ``platform``, ``bus``, ``email``, ``negative_case_threshold`` in (0, 1], ``idempotency_ttl_hours``.
+    """Inputs: ``platform``, ``bus``, ``email``, ``routing`` (which analysed reviews are cases),
+      ``settings`` (:class:`~modules.config.ThankYouSettings`: how long a review's claim is kept).
     Defaults: EXPRESS workflow ``asl/send-thank-you.asl.json`` started by the rule ``on-review-analysed`` (the
       catalogue's ``not-a-case`` consumer of ReviewAnalysed); on-demand idempotency table keyed by the review id
       (= its idempotency key) with TTL, point-in-time recovery and the platform key.
@@ -33,14 +35,10 @@ class ThankYou(Construct):
         platform: Platform,
         bus: EventBus,
         email: Email,
-        negative_case_threshold: float,
-        idempotency_ttl_hours: int,
+        routing: RoutingSettings,
+        settings: ThankYouSettings,
     ):
         super().__init__(scope, id)
-        if not 0 < negative_case_threshold <= 1:
-            raise ValueError(f"ThankYou: negative_case_threshold {negative_case_threshold} must be in (0, 1]")
-        if idempotency_ttl_hours < 1:
-            raise ValueError(f"ThankYou: idempotency_ttl_hours {idempotency_ttl_hours} must be at least 1")
         self.idempotency_table = table(
             self,
             "idempotency",
@@ -61,7 +59,7 @@ class ThankYou(Construct):
             substitutions={
                 "EventBusName": bus.bus.name,
                 "IdempotencyTableName": self.idempotency_table.name,
-                "IdempotencyTtlSeconds": idempotency_ttl_hours * 3600,
+                "IdempotencyTtlSeconds": settings.idempotency_ttl_hours * 3600,
                 "SenderEmail": email.sender_email,
                 "ConfigurationSetName": email.configuration_set.configuration_set_name,
                 "ThankYouTemplateName": email.template_names["thank-you"],
@@ -77,7 +75,7 @@ class ThankYou(Construct):
                 bus.put_events_statement(),
             ],
             description="Thank the reviewer of every analysed review that does not open a case",
-            negative_case_threshold=negative_case_threshold,
+            routing=routing,
         )
         self.workflow = self.consumer.workflow
         self.rule = self.consumer.event_rule

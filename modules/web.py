@@ -51,9 +51,12 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_delivery_destination import (
     CloudwatchLogDeliveryDestinationDeliveryDestinationConfiguration,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_delivery_source import CloudwatchLogDeliverySource
+from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
+from modules import checks
 from modules.common import ROOT
 from modules.security import Platform
 from modules.storage import access_log_bucket, lifecycle_rule, secure_bucket
@@ -89,11 +92,6 @@ CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CLOUDFRONT_LOG_REGION = "us-east-1"
 S3_ACCESS_LOGS_PREFIX = "s3-access/"
 CLOUDFRONT_LOGS_PREFIX = "cloudfront"
-
-_ORIGIN = re.compile(r"^(https://[a-z0-9*]([a-z0-9*.-]*[a-z0-9])?|http://(localhost|127\.0\.0\.1))(:\d{1,5})?$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_USER_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
-_CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
 
 
 # ----------------------------------------------------------------------------------------- shared with offline
@@ -136,11 +134,7 @@ def security_headers(api_origin: str, cognito_origin: str) -> dict[str, str]:
     server must send. ``api_origin`` and ``cognito_origin`` are the origins the pages may call besides their own
     (``https://host[:port]``, ``*.`` wildcards allowed, or ``http://localhost|127.0.0.1[:port]`` offline)."""
     for name, origin in (("api_origin", api_origin), ("cognito_origin", cognito_origin)):
-        if not isinstance(origin, str) or not _ORIGIN.match(origin):
-            raise ValueError(
-                f"security_headers: {name} {origin!r} must be an origin without path or quote: "
-                "https://host[:port] (a leading *. allowed) or http://localhost[:port]"
-            )
+        checks.argument("security_headers", name, checks.origin, origin, wildcard=True)
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -187,7 +181,7 @@ class Website(Construct):
 
     Inputs (keyword-only):
       platform: shared account, region, naming and key.
-      user_pool_id, user_pool_client_id: the agents' Cognito user pool and its public client (for config.json).
+      user_pool, user_pool_client: the agents' Cognito user pool and its public client (for config.json).
       region: the region of the user pool and the API; default ``platform.region``.
       price_class: "PriceClass_100" (default), "PriceClass_200" or "PriceClass_All".
       api_origin: the API's origin for the Content-Security-Policy's connect-src when it is known before the API
@@ -226,8 +220,8 @@ class Website(Construct):
         id: str,
         *,
         platform: Platform,
-        user_pool_id: str,
-        user_pool_client_id: str,
+        user_pool: CognitoUserPool,
+        user_pool_client: CognitoUserPoolClient,
         region: str | None = None,
         price_class: str = "PriceClass_100",
         api_origin: str | None = None,
@@ -236,16 +230,19 @@ class Website(Construct):
         if not isinstance(platform, Platform):
             raise TypeError(f"Website: platform must be a Platform, got {type(platform).__name__}")
         region = platform.region if region is None else region
-        _validate(
-            user_pool_id=user_pool_id,
-            user_pool_client_id=user_pool_client_id,
-            region=region,
-            price_class=price_class,
-            api_origin=api_origin,
-        )
+        for setting, value, kind in (
+            ("user_pool", user_pool, CognitoUserPool),
+            ("user_pool_client", user_pool_client, CognitoUserPoolClient),
+        ):
+            if not isinstance(value, kind):
+                raise TypeError(f"Website: {setting} must be a {kind.__name__}, got {type(value).__name__}")
+        checks.argument("Website", "region", checks.region, region)
+        checks.argument("Website", "price_class", checks.one_of, price_class, values=PRICE_CLASSES)
+        if api_origin is not None:
+            checks.argument("Website", "api_origin", checks.origin, api_origin, wildcard=True)
         self._region = region
-        self._user_pool_id = user_pool_id
-        self._user_pool_client_id = user_pool_client_id
+        self._user_pool_id = user_pool.id
+        self._user_pool_client_id = user_pool_client.id
         self.config_object: S3Object | None = None
         self.content_security_policy_sources = {
             "api_origin": api_origin or f"https://*.execute-api.{region}.amazonaws.com",
@@ -465,34 +462,3 @@ class _Later:
 
     def produce(self, context: IResolveContext) -> str:
         return str(self._produce())
-
-
-def _validate(
-    *,
-    user_pool_id: str,
-    user_pool_client_id: str,
-    region: str,
-    price_class: str,
-    api_origin: str | None,
-) -> None:
-    def fail(setting: str, problem: str) -> None:
-        raise ValueError(f"Website: {setting} {problem}")
-
-    # References to other resources are Terraform tokens at synthesis; only literal values can be checked.
-    for setting, value, pattern, shape in (
-        ("user_pool_id", user_pool_id, _USER_POOL_ID, "a user pool id such as 'eu-west-1_AbC123'"),
-        ("user_pool_client_id", user_pool_client_id, _CLIENT_ID, "an app client id (letters, digits, + and _)"),
-    ):
-        if not isinstance(value, str) or not value:
-            fail(setting, f"{value!r} must be a non-empty string (an id or a reference to one)")
-        if not Token.is_unresolved(value) and not pattern.match(value):
-            fail(setting, f"{value!r} is not {shape}")
-    if not isinstance(region, str) or not _REGION.match(region):
-        fail("region", f"{region!r} is not an AWS region name such as 'eu-west-1'")
-    if price_class not in PRICE_CLASSES:
-        fail("price_class", f"{price_class!r} must be one of {list(PRICE_CLASSES)}")
-    if api_origin is not None and (not isinstance(api_origin, str) or not _ORIGIN.match(api_origin)):
-        fail(
-            "api_origin",
-            f"{api_origin!r} must be one origin without path or quote: https://host[:port] or http://localhost[:port]",
-        )

@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.sfn_state_machine import (
 )
 from constructs import Construct
 
+from modules import checks
 from modules.common import ASL_DIR, load_asl, policy_document, statement, trust_policy
 from modules.security import Platform
 from modules.storage import log_group
@@ -73,8 +74,7 @@ class Workflow(Construct):
         statements: Sequence[Mapping[str, Any]],
     ):
         super().__init__(scope, id)
-        if workflow_type not in WORKFLOW_TYPES:
-            raise ValueError(f"Workflow {id}: workflow_type {workflow_type!r} must be one of {WORKFLOW_TYPES}")
+        checks.argument(f"Workflow {id}", "workflow_type", checks.one_of, workflow_type, values=WORKFLOW_TYPES)
         if not (ASL_DIR / f"{asl}.asl.json").is_file():
             raise ValueError(f"Workflow {id}: asl {asl!r} names no file asl/{asl}.asl.json")
         name = platform.name(service, purpose)

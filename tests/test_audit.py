@@ -145,8 +145,8 @@ def test_the_audit_trail_is_archived_then_expired_as_configured(dev: dict[str, A
     }
     trail = rules["trail"]
     assert trail["filter"] == [{"prefix": ""}]
-    assert trail["transition"] == [{"days": config.audit_archive_after_days, "storage_class": "GLACIER_IR"}]
-    assert trail["expiration"] == [{"days": config.audit_expire_after_days}]
+    assert trail["transition"] == [{"days": config.audit.audit_archive_after_days, "storage_class": "GLACIER_IR"}]
+    assert trail["expiration"] == [{"days": config.audit.audit_expire_after_days}]
     assert trail["noncurrent_version_expiration"][0]["noncurrent_days"] > 0
     assert trail["abort_incomplete_multipart_upload"][0]["days_after_initiation"] > 0
     assert rules["query-results"]["filter"] == [{"prefix": "athena/"}]
@@ -256,22 +256,25 @@ def test_the_firehose_role_uses_the_key_only_through_s3_for_the_audit_bucket(
 @pytest.fixture
 def bare() -> Any:
     """A fresh stack with a platform and a bus, for constructing Audit alone."""
+    from modules.config import EventBusSettings
     from modules.event_bus import EventBus
 
     stack, platform = bare_stack(), sample_platform(SAMPLE_ACCOUNT)
-    bus = EventBus(stack, "events", platform=platform, archive_retention_days=1)
+    bus = EventBus(stack, "events", platform=platform, settings=EventBusSettings())
     return stack, platform, bus
 
 
-VALID = {"sources": ["reviews.frontend"], "archive_after_days": 90, "expire_after_days": 365}
+VALID = {"sources": ["reviews.frontend"], "audit_archive_after_days": 90, "audit_expire_after_days": 365}
 
 
 def _build(bare: Any, **overrides: Any) -> Any:
     from modules.audit import Audit
+    from modules.config import AuditSettings
 
     stack, platform, bus = bare
-    settings = {"platform": platform, "bus": bus, **VALID, **overrides}
-    return Audit(stack, "audit", **settings)
+    values = {**VALID, **overrides}
+    sources = values.pop("sources")
+    return Audit(stack, "audit", platform=platform, bus=bus, sources=sources, settings=AuditSettings(**values))
 
 
 def test_a_valid_audit_constructs_without_synthesis(bare: Any) -> None:
@@ -285,10 +288,10 @@ def test_a_valid_audit_constructs_without_synthesis(bare: Any) -> None:
         ("sources", "reviews.frontend"),
         ("sources", ["reviews frontend"]),
         ("sources", ["a,b"]),
-        ("archive_after_days", 0),
-        ("archive_after_days", 30.5),
-        ("expire_after_days", 90),
-        ("expire_after_days", True),
+        ("audit_archive_after_days", 0),
+        ("audit_archive_after_days", 30.5),
+        ("audit_expire_after_days", 90),
+        ("audit_expire_after_days", True),
     ],
 )
 def test_an_invalid_audit_input_is_rejected_by_name(bare: Any, setting: str, value: Any) -> None:

@@ -175,7 +175,7 @@ def test_the_case_workflow_is_standard_so_it_can_wait_for_days(dev, dev_config):
     _, machine = only(dev, "aws_sfn_state_machine", "case-workflow")
     assert machine["type"] == "STANDARD"
     definition = decoded(machine, "definition")
-    assert definition["States"]["WaitForAgent"]["TimeoutSeconds"] == dev_config.case_timeout_seconds
+    assert definition["States"]["WaitForAgent"]["TimeoutSeconds"] == dev_config.customer_service.case_timeout_seconds
 
 
 def test_the_open_cases_index_never_holds_the_callback_token(dev):

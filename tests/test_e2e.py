@@ -295,4 +295,4 @@ def test_text_within_5000_characters_but_over_5000_bytes_is_kept_as_analysis_fai
 
 def test_cors_answers_only_the_configured_origin(system, dev_config):
     answer = system.request("OPTIONS", "/reviews", headers={"Origin": "https://evil.example"})
-    assert answer.headers["Access-Control-Allow-Origin"] == dev_config.allowed_origin
+    assert answer.headers["Access-Control-Allow-Origin"] == dev_config.frontend.allowed_origin

@@ -11,6 +11,7 @@ import pytest
 from cdktf import DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
 
 from modules.common import EMAIL_DIR, load_json
+from modules.config import EmailSettings
 from modules.email import Email, email_templates
 from tests.tf import bare_stack, only, ref, resources, sample_platform
 
@@ -33,7 +34,7 @@ def stack() -> TerraformStack:
 
 
 def _email(stack: TerraformStack, **overrides: Any) -> Email:
-    return Email(stack, "email", **{"platform": PLATFORM, "sender_email": SENDER, **overrides})
+    return Email(stack, "email", **{"platform": PLATFORM, "settings": EmailSettings(sender_email=SENDER), **overrides})
 
 
 def _arn(stack: TerraformStack, kind: str, construct: Any) -> str:

@@ -10,6 +10,7 @@ import pytest
 from cdktf import DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
 
 from modules.common import EVENT_SCHEMA_DIR, event_catalogue, event_schema, load_json
+from modules.config import EventBusSettings
 from modules.event_bus import EventBus
 from tests.tf import bare_stack, only, ref, resources, sample_platform
 
@@ -31,7 +32,9 @@ def stack() -> TerraformStack:
 
 
 def _bus(stack: TerraformStack, archive_retention_days: int = 30) -> EventBus:
-    return EventBus(stack, "events", platform=PLATFORM, archive_retention_days=archive_retention_days)
+    return EventBus(
+        stack, "events", platform=PLATFORM, settings=EventBusSettings(archive_retention_days=archive_retention_days)
+    )
 
 
 def test_the_bus_is_named_after_the_platform(stack: TerraformStack) -> None:
@@ -99,5 +102,5 @@ def test_archive_retention_takes_the_bounds_of_one_day_and_ten_years(stack: Terr
 
 @pytest.mark.parametrize("days", [0, 3651])
 def test_archive_retention_outside_one_to_3650_days_is_rejected(stack: TerraformStack, days: int) -> None:
-    with pytest.raises(ValueError, match=f"archive_retention_days {days} must be from 1 to 3650"):
+    with pytest.raises(ValueError, match=f"archive_retention_days: {days} must be a whole number from 1 to 3650"):
         _bus(stack, archive_retention_days=days)

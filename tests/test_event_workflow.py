@@ -12,6 +12,7 @@ from cdktf import TerraformStack
 from constructs import Construct
 
 from modules.common import ASL_DIR, load_json, placeholders
+from modules.config import EventBusSettings, RoutingSettings
 from modules.event_bus import EventBus
 from modules.event_workflow import EventTriggeredWorkflow
 from modules.routing import RoutingError, rule_pattern
@@ -39,7 +40,7 @@ def stack() -> TerraformStack:
 
 
 def _consumer(stack: TerraformStack, **overrides: Any) -> tuple[Construct, EventBus, EventTriggeredWorkflow]:
-    bus = EventBus(stack, "events", platform=PLATFORM, archive_retention_days=1)
+    bus = EventBus(stack, "events", platform=PLATFORM, settings=EventBusSettings())
     settings: dict[str, Any] = {
         "platform": PLATFORM,
         "bus": bus,
@@ -51,7 +52,7 @@ def _consumer(stack: TerraformStack, **overrides: Any) -> tuple[Construct, Event
         "substitutions": sample_substitutions(ASL),
         "statements": [],
         "description": "Thank the reviewer",
-        "negative_case_threshold": THRESHOLD,
+        "routing": RoutingSettings(negative_case_threshold=THRESHOLD),
         **overrides,
     }
     scope = Construct(stack, settings["service"])
@@ -120,7 +121,7 @@ def _analysis(stack: TerraformStack) -> EventTriggeredWorkflow:
         rule="on-review-submitted",
         asl="analyse-review",
         substitutions=sample_substitutions("analyse-review"),
-        negative_case_threshold=None,
+        routing=None,
     )
     return made
 
@@ -146,4 +147,4 @@ def test_a_rule_the_catalogue_does_not_route_to_is_rejected(stack: TerraformStac
 
 def test_a_filtered_route_without_its_threshold_is_rejected(stack: TerraformStack) -> None:
     with pytest.raises(RoutingError, match="needs negative_case_threshold"):
-        _consumer(stack, negative_case_threshold=None)
+        _consumer(stack, routing=None)

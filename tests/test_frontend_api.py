@@ -214,7 +214,7 @@ def test_an_invalid_body_is_answered_with_the_validation_error(document):
 
 
 def test_every_response_carries_the_configured_origin(document, dev_config):
-    origin = f"'{dev_config.allowed_origin}'"
+    origin = f"'{dev_config.frontend.allowed_origin}'"
     for key, operation in operations(document).items():
         for status, response in operation["responses"].items():
             assert "Access-Control-Allow-Origin" in response["headers"], (key, status)
@@ -238,7 +238,7 @@ def test_preflights_allow_the_configured_origin_the_path_methods_and_the_request
     [answer] = preflight["responses"].values()
     assert preflight["type"] == "mock"
     assert answer["responseParameters"] == {
-        "method.response.header.Access-Control-Allow-Origin": f"'{dev_config.allowed_origin}'",
+        "method.response.header.Access-Control-Allow-Origin": f"'{dev_config.frontend.allowed_origin}'",
         "method.response.header.Access-Control-Allow-Methods": f"'{methods}'",
         "method.response.header.Access-Control-Allow-Headers": "'Content-Type,Authorization,Idempotency-Key'",
         "method.response.header.Access-Control-Max-Age": "'600'",
@@ -366,8 +366,8 @@ def test_stage_traces_requests_with_xray(stage):
 def test_every_method_is_throttled_at_the_configured_rate_and_burst(dev, dev_config):
     _, settings = only(dev, "aws_api_gateway_method_settings", "frontend")
     assert settings["method_path"] == "*/*"
-    assert settings["settings"]["throttling_rate_limit"] == dev_config.api_rate_limit
-    assert settings["settings"]["throttling_burst_limit"] == dev_config.api_burst_limit
+    assert settings["settings"]["throttling_rate_limit"] == dev_config.frontend.api_rate_limit
+    assert settings["settings"]["throttling_burst_limit"] == dev_config.frontend.api_burst_limit
 
 
 def test_execution_logging_and_metrics_are_on_but_bodies_are_never_logged(dev):
@@ -770,11 +770,12 @@ def test_a_service_error_answers_without_the_service_message(document):
 # --- the construct's inputs ---------------------------------------------------------------------------
 
 PLATFORM = sample_platform()
-INPUTS: dict[str, Any] = {
-    "open_cases_index": "open-cases",
+INPUTS: dict[str, Any] = {"open_cases_index": "open-cases", "site_origin": "https://d111111abcdef8.cloudfront.net"}
+# Given to the build fixture, these go into the construct's FrontendSettings.
+SETTINGS: dict[str, Any] = {
     "allowed_origin": "https://reviews.example.com",
-    "rate_limit": 10,
-    "burst_limit": 20,
+    "api_rate_limit": 10,
+    "api_burst_limit": 20,
 }
 
 
@@ -786,17 +787,20 @@ def build(tmp_path):
     from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
     from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
 
+    from modules.config import EventBusSettings, FrontendSettings
     from modules.event_bus import EventBus
 
     def build(**overrides: Any) -> FrontendApi:
         stack = TerraformStack(App(outdir=str(tmp_path / "out")), "scratch")
         resources = {
-            "bus": EventBus(stack, "events", platform=PLATFORM, archive_retention_days=1),
+            "bus": EventBus(stack, "events", platform=PLATFORM, settings=EventBusSettings()),
             "resolve_state_machine": SfnStateMachine(stack, "resolve", name="resolve", role_arn="r", definition="{}"),
             "cases_table": DynamodbTable(stack, "cases", name="cases", hash_key="caseId"),
             "user_pool": CognitoUserPool(stack, "agents", name="agents"),
         }
-        return FrontendApi(stack, "frontend", platform=PLATFORM, **{**resources, **INPUTS, **overrides})
+        values = {**SETTINGS, **INPUTS, **overrides}
+        settings = FrontendSettings(**{name: values.pop(name) for name in SETTINGS})
+        return FrontendApi(stack, "frontend", platform=PLATFORM, settings=settings, **{**resources, **values})
 
     return build
 
@@ -828,21 +832,31 @@ def test_allowed_origin_must_be_one_origin_without_path_or_wildcard(build, origi
         build(allowed_origin=origin)
 
 
+def test_without_an_allowed_origin_the_sites_origin_is_allowed_and_checked_when_literal(build):
+    api = build(allowed_origin=None)
+    cors = api.document["paths"]["/reviews"]["options"]["x-amazon-apigateway-integration"]["responses"]["default"]
+    assert cors["responseParameters"]["method.response.header.Access-Control-Allow-Origin"] == (
+        "'https://d111111abcdef8.cloudfront.net'"
+    )
+    with pytest.raises(ValueError, match=r"FrontendApi frontend: allowed_origin: 'https://-bad-\.example'"):
+        build(allowed_origin=None, site_origin="https://-bad-.example")
+
+
 @pytest.mark.parametrize("value", [0, -1, 2.5, True])
 def test_rate_limit_must_be_a_positive_whole_number(build, value):
-    with pytest.raises(ValueError, match="rate_limit"):
-        build(rate_limit=value, burst_limit=100)
+    with pytest.raises(ValueError, match="api_rate_limit"):
+        build(api_rate_limit=value, api_burst_limit=100)
 
 
 @pytest.mark.parametrize("value", [0, -1, 2.5])
 def test_burst_limit_must_be_a_positive_whole_number(build, value):
-    with pytest.raises(ValueError, match="burst_limit"):
-        build(rate_limit=1, burst_limit=value)
+    with pytest.raises(ValueError, match="api_burst_limit"):
+        build(api_rate_limit=1, api_burst_limit=value)
 
 
 def test_burst_limit_must_be_at_least_the_rate_limit(build):
-    with pytest.raises(ValueError, match="burst_limit 5 must be at least rate_limit"):
-        build(rate_limit=10, burst_limit=5)
+    with pytest.raises(ValueError, match=r"api_burst_limit: must be at least api_rate_limit \(10\)"):
+        build(api_rate_limit=10, api_burst_limit=5)
 
 
 def test_execution_log_level_must_be_error_or_info(build):

@@ -113,7 +113,7 @@ def test_the_topic_is_encrypted_with_the_platform_key(dev: dict[str, Any]) -> No
 def test_the_topic_emails_the_configured_alarm_address(dev: dict[str, Any], dev_config: Any) -> None:
     (subscription,) = resources(dev, "aws_sns_topic_subscription").values()
     assert subscription["topic_arn"] == ref("aws_sns_topic", _topic(dev)[0], "arn")
-    assert (subscription["protocol"], subscription["endpoint"]) == ("email", dev_config.alarm_email)
+    assert (subscription["protocol"], subscription["endpoint"]) == ("email", dev_config.operations.alarm_email)
 
 
 def test_only_this_accounts_alarms_may_publish_and_only_over_tls(dev: dict[str, Any]) -> None:
@@ -143,6 +143,7 @@ def bare() -> Any:
 
 
 VALID = {"alarm_email": "alarms@example.com", "workflows": [], "rules": []}
+SETTINGS = ("alarm_email",)
 
 
 def _build(bare: Any, **overrides: Any) -> Any:
@@ -150,6 +151,7 @@ def _build(bare: Any, **overrides: Any) -> Any:
     from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage
     from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import KinesisFirehoseDeliveryStream
 
+    from modules.config import OperationsSettings
     from modules.operations import Operations
 
     stack, platform = bare
@@ -160,7 +162,9 @@ def _build(bare: Any, **overrides: Any) -> Any:
             stack, "audit-stream", name="reviews-test-audit-events", destination="extended_s3"
         ),
     }
-    return Operations(stack, "operations", platform=platform, **{**resources, **VALID, **overrides})
+    values = {**VALID, **overrides}
+    settings = OperationsSettings(**{name: values.pop(name) for name in SETTINGS})
+    return Operations(stack, "operations", platform=platform, settings=settings, **{**resources, **values})
 
 
 def test_valid_operations_construct_without_synthesis(bare: Any) -> None:

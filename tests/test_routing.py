@@ -198,11 +198,6 @@ def test_the_sentiments_routing_knows_are_exactly_those_of_the_event_schema() ->
     assert CASE_SENTIMENT in SENTIMENTS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in modules/routing.py rule_pattern: a consumer of events from two sources gets the cross product "
-    "of sources and detail-types, so it also matches a (source, detail-type) pair the catalogue does not name",
-)
 def test_a_consumer_of_two_events_from_two_sources_takes_only_those_two_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     changed = catalogue_where("ReviewSubmitted", service="digest", rule="on-activity")
     next(entry for entry in changed if entry["detailType"] == "ThankYouSent")["consumers"].append(

@@ -194,13 +194,17 @@ def test_a_target_that_is_neither_a_state_machine_nor_a_firehose_stream_is_rejec
 
 @pytest.mark.parametrize("attempts", [-1, 186])
 def test_retry_attempts_outside_zero_to_185_are_rejected(stack: TerraformStack, attempts: int) -> None:
-    with pytest.raises(ValueError, match=f"retry_attempts {attempts} must be from 0 to 185"):
+    with pytest.raises(
+        ValueError, match=f"EventRule rule: retry_attempts: {attempts} must be a whole number from 0 to 185"
+    ):
         _rule(stack, retry_attempts=attempts)
 
 
 @pytest.mark.parametrize("seconds", [59, 86401])
 def test_a_max_event_age_outside_a_minute_to_a_day_is_rejected(stack: TerraformStack, seconds: int) -> None:
-    with pytest.raises(ValueError, match=f"max_event_age_seconds {seconds} must be from 60 to 86400"):
+    with pytest.raises(
+        ValueError, match=f"EventRule rule: max_event_age_seconds: {seconds} must be a whole number from 60 to 86400"
+    ):
         _rule(stack, max_event_age_seconds=seconds)
 
 

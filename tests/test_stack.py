@@ -113,7 +113,7 @@ WIRING_CASES = [
 
 @pytest.mark.parametrize("event", WIRING_CASES)
 def test_every_event_reaches_exactly_the_rules_its_catalogue_entry_names(dev, dev_config, event):
-    threshold = dev_config.negative_case_threshold
+    threshold = dev_config.routing.negative_case_threshold
     expected = {
         f"{dev_config.prefix}-{service}-{rule}"
         for service, rule in consumers_of(

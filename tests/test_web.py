@@ -416,17 +416,20 @@ def test_security_headers_accept_a_local_server_for_offline_use():
 
 # ---------------------------------------------------------------------------------------- input validation
 
-INPUTS: dict[str, Any] = {"user_pool_id": "eu-west-1_AbC123", "user_pool_client_id": "4abcdefghijk5lmnop6qrst"}
-
 
 @pytest.fixture
 def build():
     """Builds the construct in a throwaway stack of a bare testing app (never synthesized)."""
     from cdktf import TerraformStack, Testing
+    from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+    from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
 
     def build(**overrides: Any) -> Website:
         stack = TerraformStack(Testing.app(), "scratch")
-        return Website(stack, "website", **{"platform": PLATFORM, **INPUTS, **overrides})
+        pool = CognitoUserPool(stack, "pool", name="agents")
+        client = CognitoUserPoolClient(stack, "client", name="console", user_pool_id=pool.id)
+        inputs = {"platform": PLATFORM, "user_pool": pool, "user_pool_client": client}
+        return Website(stack, "website", **{**inputs, **overrides})
 
     return build
 
@@ -437,17 +440,6 @@ def test_valid_inputs_build_the_site_without_config_until_published(build):
     assert site.config_object is None
     assert site.publish_config(api_url="https://abc123.execute-api.eu-west-1.amazonaws.com/v1") is site.config_object
     assert site.origin == site.url and site.url.startswith("https://")
-
-
-def test_references_are_accepted_for_the_user_pool_and_its_client():
-    from cdktf import TerraformStack, Testing
-    from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
-    from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
-
-    stack = TerraformStack(Testing.app(), "scratch")
-    pool = CognitoUserPool(stack, "pool", name="agents")
-    client = CognitoUserPoolClient(stack, "client", name="console", user_pool_id=pool.id)
-    Website(stack, "website", platform=PLATFORM, user_pool_id=pool.id, user_pool_client_id=client.id)
 
 
 def test_the_api_origin_of_the_csp_defaults_to_the_regional_api_gateway_domain(build):
@@ -465,16 +457,10 @@ def test_platform_must_be_a_platform(build):
         build(platform={"region": "eu-west-1"})
 
 
-@pytest.mark.parametrize("value", ["", "pool", "eu-west-1_", "eu-west-1_abc def", None])
-def test_user_pool_id_must_be_a_user_pool_id(build, value):
-    with pytest.raises(ValueError, match="Website: user_pool_id"):
-        build(user_pool_id=value)
-
-
-@pytest.mark.parametrize("value", ["", "client id", "a" * 129, 42])
-def test_user_pool_client_id_must_be_a_client_id(build, value):
-    with pytest.raises(ValueError, match="Website: user_pool_client_id"):
-        build(user_pool_client_id=value)
+@pytest.mark.parametrize("setting", ["user_pool", "user_pool_client"])
+def test_the_user_pool_and_its_client_are_resources_not_ids(build, setting):
+    with pytest.raises(TypeError, match=f"Website: {setting} must be a"):
+        build(**{setting: "eu-west-1_AbC123"})
 
 
 @pytest.mark.parametrize("value", ["", "Europe", "eu-west", "EU-WEST-1"])
@@ -485,7 +471,7 @@ def test_region_must_be_a_region_name(build, value):
 
 @pytest.mark.parametrize("value", ["PriceClass_300", "all", ""])
 def test_price_class_must_be_a_cloudfront_price_class(build, value):
-    with pytest.raises(ValueError, match=r"Website: price_class .* must be one of \['PriceClass_100'"):
+    with pytest.raises(ValueError, match=r"Website: price_class: .* must be one of \['PriceClass_100'"):
         build(price_class=value)
 
 

@@ -130,7 +130,9 @@ def test_the_state_machine_logs_everything_with_execution_data_and_traces(stack:
 
 
 def test_an_unknown_workflow_type_is_rejected(stack: TerraformStack) -> None:
-    with pytest.raises(ValueError, match=r"workflow_type 'SYNC' must be one of \('STANDARD', 'EXPRESS'\)"):
+    with pytest.raises(
+        ValueError, match=r"Workflow workflow: workflow_type: 'SYNC' must be one of \['STANDARD', 'EXPRESS'\]"
+    ):
         _workflow(stack, workflow_type="SYNC")
 
 
