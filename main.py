@@ -32,6 +32,11 @@ from modules.delivery_settings import DeliveryConfig, load_delivery
 
 ROOT = Path(__file__).resolve().parent
 # Settings file and output folder; the cdktf CLI sets CDKTF_OUTDIR itself.
+JSII_QUIET = {
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+}
 CONFIG_FILE = Path(os.environ.get("REVIEWS_ENVIRONMENTS", ROOT / "environments.json"))
 OUTDIR = Path(os.environ.get("CDKTF_OUTDIR", ROOT / "cdktf.out"))
 STATE_STACK = "reviews-state"
@@ -46,6 +51,10 @@ def load_settings(config_file: Path) -> tuple[list[EnvironmentConfig], DeliveryC
 
 def synthesize(environments: Sequence[EnvironmentConfig], delivery: DeliveryConfig, outdir: Path) -> list[str]:
     """One stack per environment plus the delivery bootstrap, written to ``outdir``; return the stack names."""
+    # jsii prints an end-of-life banner for Node 20, on which the bindings work; whoever runs synthesis (the cdktf
+    # CLI, the tests, the offline demo) sees Terraform's output, not that.
+    for warning, value in JSII_QUIET.items():
+        os.environ.setdefault(warning, value)
     # Imported only now: loading the provider bindings costs seconds and ~0.5 GB.
     from cdktf import App
 

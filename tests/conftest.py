@@ -4,6 +4,7 @@ app is synthesized once per test session, into a temporary folder, and every tes
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import main  # noqa: E402  (needs ROOT on the path)
+
+# Before any test loads the bindings: jsii's Node 20 banner would fill every captured stderr.
+for _warning, _value in main.JSII_QUIET.items():
+    os.environ.setdefault(_warning, _value)
+
 
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import main
-
     outdir = tmp_path_factory.mktemp("cdktf.out")
     main.build(outdir)
     return outdir
