@@ -34,7 +34,14 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
-from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl, Wafv2WebAclDefaultAction, Wafv2WebAclVisibilityConfig
+from cdktf_cdktf_provider_aws.wafv2_web_acl import (
+    Wafv2WebAcl,
+    Wafv2WebAclAssociationConfig,
+    Wafv2WebAclAssociationConfigRequestBody,
+    Wafv2WebAclAssociationConfigRequestBodyApiGateway,
+    Wafv2WebAclDefaultAction,
+    Wafv2WebAclVisibilityConfig,
+)
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
 from constructs import Construct
@@ -47,6 +54,7 @@ from modules.security import Platform
 from modules.storage import log_group
 
 STAGE_NAME = "v1"
+BODY_INSPECTION_LIMIT = "KB_64"
 EXECUTION_LOG_LEVELS = ("ERROR", "INFO")
 # The source every ReviewSubmitted event carries (contracts/events/catalogue.json); the role may publish no other.
 REVIEW_SOURCE = "reviews.frontend"
@@ -438,7 +446,13 @@ class FrontendApi(Construct):
 
     def _protect_with_waf(self, platform: Platform, name: str) -> None:
         """A regional web ACL in front of the stage: AWS's common and known-bad-input rule groups (the
-        latter covers Log4j-style payloads) and a per-client rate limit, with its logs encrypted."""
+        latter covers Log4j-style payloads) and a per-client rate limit, with its logs encrypted.
+
+        Two rules of the common rule set would refuse reviews the API accepts: SizeRestrictions_BODY blocks bodies
+        over 8 KB (a 5,000-character review in Japanese is about 15 KB) and CrossSiteScripting_BODY blocks text
+        that looks like HTML, which a review may hold and the pages show as text. They only count (label) here, and
+        the next rule blocks what they label on every path but ``/reviews``, whose body the request model bounds.
+        https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html"""
         self.web_acl = Wafv2WebAcl(
             self,
             "web-acl",
@@ -446,6 +460,18 @@ class FrontendApi(Construct):
             scope="REGIONAL",
             description="Managed protections and a per-client rate limit for the review API",
             default_action=Wafv2WebAclDefaultAction(allow={}),
+            # A review is up to 5,000 characters, each up to 12 bytes as JSON escapes (a surrogate pair): the rules
+            # see the whole body of every request the model accepts. The default is 16 KB; past it WAF charges per
+            # 16 KB more. https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-setting-body-inspection-limit.html
+            association_config=Wafv2WebAclAssociationConfig(
+                request_body=[
+                    Wafv2WebAclAssociationConfigRequestBody(
+                        api_gateway=Wafv2WebAclAssociationConfigRequestBodyApiGateway(
+                            default_size_inspection_limit=BODY_INSPECTION_LIMIT
+                        )
+                    )
+                ]
+            ),
             visibility_config=Wafv2WebAclVisibilityConfig(
                 cloudwatch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
             ),

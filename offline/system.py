@@ -17,6 +17,7 @@ from typing import Any
 from offline.apigateway.server import ApiServer, RestApi
 from offline.comprehend.language import LanguageServices
 from offline.engine.cloud import OfflineCloud
+from offline.wafv2.acl import WebAcl
 
 
 @dataclass
@@ -64,6 +65,7 @@ class OfflineSystem:
                 user_pools=pools,
                 region=self.cloud.region,
                 on_execution=self.cloud.track_execution,
+                web_acl=self._web_acl(stage["arn"]),
             )
             self.server = ApiServer(self.api, port=self._port, extra=self._extra_routes).__enter__()
         except BaseException:
@@ -78,6 +80,14 @@ class OfflineSystem:
             self.server.__exit__(kind, error, trace)
         finally:
             self.cloud.__exit__(kind, error, trace)
+
+    def _web_acl(self, stage_arn: str) -> WebAcl | None:
+        """The web ACL associated with the stage, if any."""
+        acls = {acl["arn"]: acl for acl in self.cloud.resources("aws_wafv2_web_acl").values()}
+        for association in self.cloud.resources("aws_wafv2_web_acl_association").values():
+            if association["resource_arn"] == stage_arn:
+                return WebAcl(acls[association["web_acl_arn"]])
+        return None
 
     @property
     def api_url(self) -> str:

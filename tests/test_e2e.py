@@ -293,6 +293,17 @@ def test_text_within_5000_characters_but_over_5000_bytes_is_kept_as_analysis_fai
     assert failed["detail"]["data"]["error"] == "Comprehend.TextSizeLimitExceededException"
 
 
+def test_the_web_acl_blocks_html_outside_reviews_with_api_gateways_waf_filtered_answer(system, agent_token):
+    answer = system.request(
+        "POST",
+        "/cases/any-case/resolution",
+        {"note": "<script>alert(1)</script>"},
+        headers={"Authorization": agent_token},
+    )
+    assert answer.status == 403
+    assert answer.body["message"] == "Forbidden" and answer.body["requestId"]
+
+
 def test_cors_answers_only_the_configured_origin(system, dev_config):
     answer = system.request("OPTIONS", "/reviews", headers={"Origin": "https://evil.example"})
     assert answer.headers["Access-Control-Allow-Origin"] == dev_config.frontend.allowed_origin

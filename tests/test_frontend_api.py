@@ -908,8 +908,30 @@ def test_the_stage_is_behind_a_web_acl_with_managed_rules_and_a_rate_limit(dev):
 
     acl_name, acl = only(dev, "aws_wafv2_web_acl", "frontend")
     rules = {rule["name"]: rule for rule in acl["rule"]}
-    assert set(rules) == {"aws-common-rule-set", "aws-known-bad-inputs", "per-client-rate-limit"}
+    assert set(rules) == {
+        "aws-common-rule-set",
+        "body-rules-outside-reviews",
+        "aws-known-bad-inputs",
+        "per-client-rate-limit",
+    }
     assert rules["per-client-rate-limit"]["action"] == [{"block": [{}]}]
     _, association = only(dev, "aws_wafv2_web_acl_association", "frontend")
     assert references(association["web_acl_arn"]) == [("aws_wafv2_web_acl", acl_name, "arn")]
     assert references(association["resource_arn"])[0][0] == "aws_api_gateway_stage"
+
+
+def test_the_body_rules_that_would_refuse_valid_reviews_only_count_and_block_outside_reviews(dev):
+    from tests.tf import only
+
+    _, acl = only(dev, "aws_wafv2_web_acl", "frontend")
+    rules = {rule["name"]: rule for rule in acl["rule"]}
+    [group] = rules["aws-common-rule-set"]["statement"][0]["managed_rule_group_statement"]
+    overrides = {override["name"]: override["action_to_use"] for override in group["rule_action_override"]}
+    assert overrides == {"SizeRestrictions_BODY": [{"count": [{}]}], "CrossSiteScripting_BODY": [{"count": [{}]}]}
+    outside = rules["body-rules-outside-reviews"]
+    assert outside["action"] == [{"block": [{}]}]
+    assert outside["priority"] > rules["aws-common-rule-set"]["priority"]
+    [match] = outside["statement"][0]["and_statement"][0]["statement"][1]["not_statement"][0]["statement"]
+    assert match["byte_match_statement"][0]["search_string"] == "/reviews"
+    # The whole body of the largest valid review is inspected (5,000 characters as 12-byte escapes).
+    assert acl["association_config"]["request_body"][0]["api_gateway"]["default_size_inspection_limit"] == "KB_64"

@@ -42,6 +42,7 @@ from joserfc.errors import JoseError
 from moto.utilities.utils import load_resource
 
 from offline.apigateway.vtl import render
+from offline.wafv2.acl import WafRequest, WebAcl
 
 # API Gateway's own status for each gateway response type it raises here.
 GATEWAY_STATUS = {
@@ -53,6 +54,8 @@ GATEWAY_STATUS = {
     "UNSUPPORTED_MEDIA_TYPE": 415,
     "INTEGRATION_FAILURE": 504,
     "INTEGRATION_TIMEOUT": 504,
+    # The web ACL of the stage blocked the request. https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+    "WAF_FILTERED": 403,
 }
 # StartSyncExecution gives up after the Express workflow's 5-minute limit.
 SYNC_EXECUTION_LIMIT_SECONDS = 300
@@ -101,8 +104,10 @@ class RestApi:
         region: str,
         session: boto3.Session | None = None,
         on_execution: Callable[[str], None] | None = None,
+        web_acl: WebAcl | None = None,
     ):
         self.document = document
+        self.web_acl = web_acl
         self.stage = stage
         self.stage_variables = dict(stage_variables)
         self.user_pools = dict(user_pools)
@@ -165,6 +170,11 @@ class RestApi:
         }
         prefix = f"/{self.stage}"
         try:
+            # The stage's web ACL decides first: WAF sits in front of API Gateway.
+            if self.web_acl is not None and self.web_acl.inspect(
+                WafRequest(method, url.path, headers, body, source_ip)
+            ):
+                raise GatewayError("WAF_FILTERED", "Forbidden")
             if not (url.path == prefix or url.path.startswith(prefix + "/")):
                 raise GatewayError("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
             route, path_params = self._find(method, url.path[len(prefix) :] or "/")

@@ -58,6 +58,10 @@ def _to_shape(shape: Any, value: Any, where: str) -> Any:
                 raise TerraformError(f"{where}: {key} has no counterpart in the API's {shape.name}")
             shaped[name] = _to_shape(shape.members[name], item, f"{where}.{key}")
         return shaped
+    if shape.type_name == "map":
+        # Terraform names a map's keys as blocks (request_body { api_gateway {...} }); the API as enum values.
+        value = value[0] if isinstance(value, list) and len(value) == 1 else value
+        return {key.upper(): _to_shape(shape.value, item, f"{where}.{key}") for key, item in (value or {}).items()}
     if shape.type_name == "list":
         items = value if isinstance(value, list) else [value]
         return [_to_shape(shape.member, item, f"{where}[]") for item in items]
