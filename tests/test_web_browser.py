@@ -638,7 +638,7 @@ def refuse_settings(route: Route) -> None:
     route.fulfill(status=503, content_type="text/plain", body="unavailable")
 
 
-def test_the_form_cannot_be_sent_until_its_settings_have_loaded(site, open_tab):
+def test_the_form_cannot_be_sent_until_its_settings_have_loaded(site: str, open_tab: Callable[..., Tab]) -> None:
     tab = open_tab()
     sent = reviews_api(tab, [accepted])
     held: list[Route] = []
@@ -661,7 +661,7 @@ def test_the_form_cannot_be_sent_until_its_settings_have_loaded(site, open_tab):
     assert len(sent) == 1
 
 
-def test_without_its_settings_the_form_says_so_and_sends_nothing(site, open_tab):
+def test_without_its_settings_the_form_says_so_and_sends_nothing(site: str, open_tab: Callable[..., Tab]) -> None:
     tab = open_tab()
     sent = reviews_api(tab, [accepted])
     tab.page.route(f"**/{CONFIG_KEY}", refuse_settings)
@@ -927,7 +927,7 @@ def test_without_a_session_the_console_asks_to_sign_in_and_calls_nothing(site, o
     assert backend.api_calls == [] and backend.cognito_calls == []
 
 
-def test_without_its_settings_the_console_says_so_and_cannot_sign_in(site, open_tab):
+def test_without_its_settings_the_console_says_so_and_cannot_sign_in(site: str, open_tab: Callable[..., Tab]) -> None:
     tab = open_tab()
     backend = install(tab, Backend())
     tab.page.route(f"**/{CONFIG_KEY}", refuse_settings)
