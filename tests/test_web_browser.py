@@ -9,6 +9,9 @@ Two kinds of tests:
   Content-Security-Policy fails), with the API and Cognito answered by the test (``page.route``): every message,
   retry, challenge and session rule the pages promise, including answers a healthy back end never gives.
 
+Each page sets ``<body data-ready="true">`` once its config.json has loaded (until then the form's button is disabled
+and the console shows no view); tests wait for that (``open_page``), never for the network to fall quiet.
+
 Every test fails if the page logs a CSP violation or throws. Screenshots go to ``test-results/web/``. axe-core
 (``npm ci``) checks accessibility: no serious or critical violation.
 """
