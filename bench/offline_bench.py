@@ -1,13 +1,18 @@
 """Offline throughput, latency and cost of the review pipeline, from one run of the synthesized dev stack.
 
 Submits N reviews (a third positive, neutral, negative, each naming its language) concurrently through the HTTP
-API of the offline system, waits until everything settled, then prints:
+API of the offline system, waits until everything settled, then checks the promises of tests/test_e2e_load.py (every
+review accepted, audited at each step, one email or one case each, nothing dead-lettered, no schema broken: the
+races of a large load) and prints:
 
 1. throughput (reviews per second through the whole pipeline) and p50/p99 latency from the API's 202 to the
    thank-you email, measured offline (moto on this machine: the figures say how the emulation performs, not AWS);
 2. the billable operations per review counted in that run, and the cost per 1,000,000 reviews at the list
    prices of bench/prices.json, per service, beside the same for the talk's original design (its counts are
    modelled from its architecture, with the same event counts and the same duration model).
+
+Exits 1 when a promise is broken (the figures are still printed). The test suite runs the same promises at 99
+reviews; the default here is 1,000.
 
     pipenv run python bench/offline_bench.py [N]
 """
@@ -21,9 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PRICES = json.loads((ROOT / "bench" / "prices.json").read_text(encoding="utf-8"))
-KINDS = ("positive", "neutral", "negative")
 # Express duration model: AWS bills duration in 100 ms steps; moto's wall times on a busy 2-core machine say
 # nothing about AWS's. Each executed Task is taken as one service round trip of this many milliseconds.
 TASK_MS = 100
@@ -41,27 +43,26 @@ MONTH_SECONDS = 30 * 24 * 3600
 def run(count: int) -> dict[str, Any]:
     import main
     from modules.audit import BUFFER_INTERVAL_SECONDS
-    from tests.e2e import review, system_for
+    from tests.e2e import system_for
+    from tests.test_e2e_load import PROMISES, LoadRun, reviews, submit_concurrently
 
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     outdir = Path(tempfile.mkdtemp(prefix="bench-"))
     main.build(outdir)
     with system_for(outdir / "stacks" / "reviews-dev" / "cdk.tf.json") as system:
         cloud = system.cloud
-        keys = {str(uuid.uuid4()): KINDS[i % 3] for i in range(count)}
+        kinds = reviews(count)
         accepted: dict[str, float] = {}
 
-        def submit(item: tuple[str, str]) -> int:
-            key, kind = item
-            answer = system.submit_review(review(kind, email=f"{key}@example.com"), idempotency_key=key)
+        def answered(key: str) -> None:
             accepted[key] = time.time()
-            return answer.status
 
         started = time.time()
-        with ThreadPoolExecutor(max_workers=32) as pool:
-            statuses = Counter(pool.map(submit, keys.items()))
+        answers = submit_concurrently(system, kinds, on_answer=answered)
         cloud.drain(3600)
         elapsed = time.time() - started
+        load = LoadRun(system, kinds, answers)
+        broken = {promise: found for promise, check in PROMISES.items() if (found := check(load))}
 
         latencies = []
         for email in cloud.emails():
@@ -70,7 +71,14 @@ def run(count: int) -> dict[str, Any]:
                 latencies.append(email.sent_at - accepted[key])
 
         usage = count_usage(system, count, BUFFER_INTERVAL_SECONDS)
-        return {"count": count, "statuses": statuses, "elapsed": elapsed, "latencies": latencies, "usage": usage}
+        return {
+            "count": count,
+            "statuses": Counter(answers),
+            "elapsed": elapsed,
+            "latencies": latencies,
+            "usage": usage,
+            "broken": broken,
+        }
 
 
 def count_usage(system: Any, count: int, buffer_interval: int) -> dict[str, float]:
@@ -204,7 +212,24 @@ def report(result: dict[str, Any]) -> None:
     print(f"  {'total':26}{sum(our_cost.values()):10.2f}{sum(their_cost.values()):10.2f}")
     print(f"  {'without Comprehend, SES':26}{mine:10.2f}{other:10.2f}   ratio {mine / other:.2f} (goal <= 0.50)")
     print(f"Comprehend calls per review naming a supported language: {ours['comprehend_calls']:.2f} (goal 1)")
+    print_promises(result["broken"])
+
+
+def print_promises(broken: dict[str, Any]) -> None:
+    from tests.test_e2e_load import PROMISES
+
+    print("\nPromises under load (tests/test_e2e_load.py):")
+    for promise in PROMISES:
+        found = broken.get(promise)
+        if not found:
+            print(f"  ok      {promise}")
+            continue
+        # A broken promise at 1,000 reviews can name hundreds of keys: a few say enough.
+        sample = list(found.items())[:5] if isinstance(found, dict) else list(found)[:5]
+        print(f"  BROKEN  {promise}: {len(found)} found, e.g. {sample}")
 
 
 if __name__ == "__main__":
-    report(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
+    result = run(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    report(result)
+    sys.exit(1 if result["broken"] else 0)

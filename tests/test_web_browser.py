@@ -9,6 +9,9 @@ Two kinds of tests:
   Content-Security-Policy fails), with the API and Cognito answered by the test (``page.route``): every message,
   retry, challenge and session rule the pages promise, including answers a healthy back end never gives.
 
+Each page sets ``<body data-ready="true">`` once its config.json has loaded (until then the form's button is disabled
+and the console shows no view); tests wait for that (``open_page``), never for the network to fall quiet.
+
 Every test fails if the page logs a CSP violation or throws. Screenshots go to ``test-results/web/``. axe-core
 (``npm ci``) checks accessibility: no serious or critical violation.
 """
@@ -142,8 +145,16 @@ def fill_review(page: Page, *, name: str, email: str, product: str, text: str) -
     page.get_by_label("Your review", exact=True).fill(text)
 
 
+def open_page(page: Page, url: str) -> Page:
+    """Opens a page and waits until it says it is usable: each page sets <body data-ready="true"> once its
+    config.json has loaded (before, the form's button is disabled and the console shows no view)."""
+    page.goto(url)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    return page
+
+
 def open_form(tab: Tab, base: str, path: str = "index.html") -> Page:
-    tab.page.goto(f"{base}/{path}")
+    open_page(tab.page, f"{base}/{path}")
     expect(tab.page.locator("#review-text-counter")).to_have_text("0 of 5,000 bytes used")
     return tab.page
 
@@ -205,7 +216,7 @@ def test_a_negative_review_becomes_a_case_the_agent_resolves(live, open_tab):
     live.drain()
 
     agent = open_tab()
-    agent.page.goto(f"{live.site_url}/agent.html")
+    open_page(agent.page, f"{live.site_url}/agent.html")
     agent.screenshot("agent-console-sign-in")
     sign_in(agent.page, *live.agent)
     card = case_card(agent.page, marker)
@@ -278,7 +289,7 @@ def test_a_review_with_a_script_is_shown_as_text_in_the_console(live, open_tab):
     live.drain()
 
     agent = open_tab()
-    agent.page.goto(f"{live.site_url}/agent.html")
+    open_page(agent.page, f"{live.site_url}/agent.html")
     sign_in(agent.page, *live.agent)
     card = case_card(agent.page, marker)
     expect(card).to_have_count(1)
@@ -295,8 +306,7 @@ def test_a_review_with_a_script_is_shown_as_text_in_the_console(live, open_tab):
 @pytest.mark.parametrize("page_name", ["index.html", "agent.html"])
 def test_axe_finds_no_serious_or_critical_violation(live, open_tab, page_name):
     tab = open_tab(bypass_csp=True)
-    tab.page.goto(f"{live.site_url}/{page_name}")
-    tab.page.wait_for_load_state("networkidle")
+    open_page(tab.page, f"{live.site_url}/{page_name}")
     tab.screenshot(f"axe-{page_name.removesuffix('.html')}")
     assert tab.axe_violations() == []
     if page_name == "agent.html":
@@ -616,6 +626,62 @@ def test_the_review_form_has_no_serious_accessibility_violation_in_any_state(sit
     tab.screenshot("review-form-invalid")
 
 
+def only_held(page: Page, held: list[Route]) -> Route:
+    """The one request a route handler put in ``held``. Handlers run only while Playwright is being called, so this
+    waits in short steps rather than reading the list once."""
+    waited = 0
+    while not held and waited < TIMEOUT_MS:
+        page.wait_for_timeout(20)
+        waited += 20
+    [route] = held
+    return route
+
+
+def refuse_settings(route: Route) -> None:
+    route.fulfill(status=503, content_type="text/plain", body="unavailable")
+
+
+def test_the_form_cannot_be_sent_until_its_settings_have_loaded(site: str, open_tab: Callable[..., Tab]) -> None:
+    tab = open_tab()
+    sent = reviews_api(tab, [accepted])
+    held: list[Route] = []
+    tab.page.route(f"**/{CONFIG_KEY}", lambda route: held.append(route))
+    page = tab.page
+    page.goto(f"{site}/index.html")
+    fill_review(page, name="Ada", email="ada@example.com", product="tea-42", text="Good.")
+    button = page.get_by_role("button", name="Send review")
+    expect(button).to_be_disabled()
+    # Enter in a field is the implicit submission a disabled default button refuses.
+    page.get_by_label("Your name", exact=True).press("Enter")
+    expect(page.locator("body")).not_to_have_attribute("data-ready", "true")
+    request = only_held(page, held)
+    assert sent == []
+    request.continue_()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(button).to_be_enabled()
+    button.click()
+    confirmation(page)
+    assert len(sent) == 1
+
+
+def test_without_its_settings_the_form_says_so_and_sends_nothing(site: str, open_tab: Callable[..., Tab]) -> None:
+    tab = open_tab()
+    sent = reviews_api(tab, [accepted])
+    tab.page.route(f"**/{CONFIG_KEY}", refuse_settings)
+    page = tab.page
+    page.goto(f"{site}/index.html")
+    status = page.locator("#status")
+    expect(status).to_contain_text("Reviews cannot be sent from this page right now")
+    expect(status).to_contain_text(f"{CONFIG_KEY} answered 503")
+    expect(status).to_have_attribute("data-kind", "error")
+    fill_review(page, name="Ada", email="ada@example.com", product="tea-42", text="Good.")
+    expect(page.get_by_role("button", name="Send review")).to_be_disabled()
+    page.get_by_label("Your name", exact=True).press("Enter")
+    page.wait_for_timeout(200)
+    expect(page.locator("body")).not_to_have_attribute("data-ready", "true")
+    assert sent == []
+
+
 # ---------------------------------------------------------------------------------------- the agent console
 
 
@@ -711,7 +777,7 @@ def install(tab: Tab, backend: Backend) -> Backend:
 
 def open_console(tab: Tab, site: str, backend: Backend | None = None) -> Backend:
     backend = install(tab, backend or Backend())
-    tab.page.goto(f"{site}/agent.html")
+    open_page(tab.page, f"{site}/agent.html")
     return backend
 
 
@@ -862,6 +928,22 @@ def test_without_a_session_the_console_asks_to_sign_in_and_calls_nothing(site, o
     tab.screenshot("agent-console-signed-out")
     expect(tab.page.locator("#cases-view")).to_be_hidden()
     assert backend.api_calls == [] and backend.cognito_calls == []
+
+
+def test_without_its_settings_the_console_says_so_and_cannot_sign_in(site: str, open_tab: Callable[..., Tab]) -> None:
+    tab = open_tab()
+    backend = install(tab, Backend())
+    tab.page.route(f"**/{CONFIG_KEY}", refuse_settings)
+    tab.page.goto(f"{site}/agent.html")
+    expect(tab.page.locator("#status")).to_contain_text("The console could not load its settings")
+    expect(tab.page.locator("#status")).to_contain_text(f"{CONFIG_KEY} answered 503")
+    expect(tab.page.get_by_role("button", name="Sign in")).to_be_disabled()
+    tab.page.get_by_label("Email address", exact=True).fill(AGENT[0])
+    tab.page.get_by_label("Password", exact=True).fill(AGENT[1])
+    tab.page.get_by_label("Password", exact=True).press("Enter")
+    tab.page.wait_for_timeout(200)
+    expect(tab.page.locator("body")).not_to_have_attribute("data-ready", "true")
+    assert backend.cognito_calls == [] and backend.api_calls == []
 
 
 def test_signing_out_forgets_the_token(site, open_tab):

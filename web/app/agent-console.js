@@ -472,8 +472,11 @@ async function start() {
   try {
     config = await loadConfig(["apiUrl", "userPoolClientId", "cognitoEndpoint"]);
   } catch (error) {
+    // Without config.json there is no Cognito to sign in with: the form is shown, to say what the page is, but
+    // cannot be sent.
+    busy(document.getElementById("sign-in"), true);
     showView("signIn", { focus: false });
-    showStatus(status, "error", "The console could not load its settings. Reload the page to try again.", [String(error.message)]);
+    showStatus(status, "error", "The console could not load its settings, so nobody can sign in. Reload the page to try again.", [String(error.message)]);
     return;
   }
   const session = currentSession();
@@ -486,6 +489,9 @@ async function start() {
       showView("signIn", { focus: false });
     }
   }
+  // Every view stays hidden until here; <body data-ready="true"> tells scripts (and the browser tests) that the
+  // console has its settings and shows the view it starts with.
+  document.body.dataset.ready = "true";
 }
 
 start();

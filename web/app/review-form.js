@@ -204,6 +204,8 @@ async function submit(event) {
   }
 }
 
+// The button stays disabled until config.json has loaded: a review sent before would have nowhere to go. Then
+// <body data-ready="true"> tells scripts (and the browser tests) that the form can be used.
 async function start() {
   preselectLanguage();
   prefillProduct();
@@ -213,8 +215,11 @@ async function start() {
   try {
     config = await loadConfig(["apiUrl"]);
   } catch (error) {
-    showStatus(status, "error", "The page could not load its settings. Reload the page to try again.", [String(error.message)]);
+    showStatus(status, "error", "Reviews cannot be sent from this page right now: it could not load its settings. Reload the page to try again.", [String(error.message)]);
+    return;
   }
+  submitButton.disabled = false;
+  document.body.dataset.ready = "true";
 }
 
 start();
