@@ -208,9 +208,40 @@ def test_gateway_errors_answer_json_with_the_request_id(document, response, stat
     assert '"requestId": "$context.requestId"' in gateway["responseTemplates"]["application/json"]
 
 
-def test_an_invalid_body_is_answered_with_the_validation_error(document):
-    template = document["x-amazon-apigateway-gateway-responses"]["BAD_REQUEST_BODY"]["responseTemplates"]
-    assert '"errors": "$context.error.validationErrorString"' in template["application/json"]
+# What AWS can put in the variables a gateway response reads: its validation strings hold double quotes and echo
+# the client's input (backslashes, quotes, control characters), and messages are AWS's own sentences.
+AWS_VALUES = {
+    "validationErrorString": [
+        '[object has missing required properties (["text"])]',
+        '[string "a\\"b" is too long (length: 5001, maximum allowed: 5000)]',
+        "[Unknown error parsing request body]",
+        '[ECMA 262 regex "^x$" does not match input string "\n\u0000"]',
+    ],
+    "message": ["Invalid request body", "Unauthorized", 'Missing "Authentication" Token', "Forbidden"],
+}
+
+
+@pytest.mark.parametrize(
+    "response", ["BAD_REQUEST_BODY", "UNAUTHORIZED", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX"]
+)
+@pytest.mark.parametrize("index", range(4))
+def test_every_gateway_response_is_valid_json_for_any_message_aws_can_produce(document, response, index):
+    from offline.apigateway.responses import render_gateway_template
+
+    template = document["x-amazon-apigateway-gateway-responses"][response]["responseTemplates"]["application/json"]
+    # Non-VTL: only simple substitution, no $util and no directives.
+    assert "$util" not in template and "#" not in template
+    message = AWS_VALUES["message"][index]
+    context = {
+        "requestId": "r-1",
+        "error": {
+            "message": message,
+            "messageString": json.dumps(message),
+            "validationErrorString": AWS_VALUES["validationErrorString"][index],
+        },
+    }
+    body = json.loads(render_gateway_template(template, context=context, stage_variables={}, method_request={}))
+    assert body["requestId"] == "r-1" and body["message"]
 
 
 def test_every_response_carries_the_configured_origin(document, dev_config):

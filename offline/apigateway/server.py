@@ -41,6 +41,7 @@ from joserfc import jwk, jwt
 from joserfc.errors import JoseError
 from moto.utilities.utils import load_resource
 
+from offline.apigateway.responses import render_gateway_template, validation_error_string
 from offline.apigateway.vtl import render
 from offline.wafv2.acl import WafRequest, WebAcl
 
@@ -57,6 +58,8 @@ GATEWAY_STATUS = {
     # The web ACL of the stage blocked the request. https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
     "WAF_FILTERED": 403,
 }
+# What API Gateway says of a body that is not JSON at all.
+UNPARSABLE_BODY = "[Unknown error parsing request body]"
 # StartSyncExecution gives up after the Express workflow's 5-minute limit.
 SYNC_EXECUTION_LIMIT_SECONDS = 300
 _INTEGRATION_URI = re.compile(r"^arn:[^:]+:apigateway:[^:]+:(?P<service>[a-z0-9-]+):action/(?P<action>[A-Za-z]+)$")
@@ -169,6 +172,11 @@ class RestApi:
             "authorizer": {"claims": {}},
         }
         prefix = f"/{self.stage}"
+        method_request: dict[str, Any] = {
+            "header": dict(headers),
+            "querystring": dict(parse_qsl(url.query, keep_blank_values=True)),
+            "path": {},
+        }
         try:
             # The stage's web ACL decides first: WAF sits in front of API Gateway.
             if self.web_acl is not None and self.web_acl.inspect(
@@ -178,6 +186,7 @@ class RestApi:
             if not (url.path == prefix or url.path.startswith(prefix + "/")):
                 raise GatewayError("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
             route, path_params = self._find(method, url.path[len(prefix) :] or "/")
+            method_request["path"] = path_params
             context["resourcePath"] = route.template
             query = dict(parse_qsl(url.query, keep_blank_values=True))
             text = body.decode("utf-8") if body else ""
@@ -185,9 +194,11 @@ class RestApi:
             self._validate(route, headers, path_params, query, text)
             return self._integrate(route, headers, path_params, query, text, context)
         except GatewayError as error:
-            return self._gateway_response(error, context)
+            return self._gateway_response(error, context, method_request)
         except UnicodeDecodeError:
-            return self._gateway_response(GatewayError("BAD_REQUEST_BODY", "Invalid request body"), context)
+            return self._gateway_response(
+                GatewayError("BAD_REQUEST_BODY", "Invalid request body", UNPARSABLE_BODY), context, method_request
+            )
 
     def _authorize(self, route: Route, headers: Mapping[str, str], context: dict[str, Any]) -> None:
         schemes = self.document.get("components", {}).get("securitySchemes", {})
@@ -236,14 +247,11 @@ class RestApi:
             try:
                 payload = json.loads(text)
             except json.JSONDecodeError:
-                raise GatewayError(
-                    "BAD_REQUEST_BODY", "Invalid request body", "Invalid request body: not JSON"
-                ) from None
+                raise GatewayError("BAD_REQUEST_BODY", "Invalid request body", UNPARSABLE_BODY) from None
             schema = self._schema(content["schema"])
             errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(payload), key=lambda e: list(e.path))
             if errors:
-                described = "; ".join(_describe(error) for error in errors)
-                raise GatewayError("BAD_REQUEST_BODY", "Invalid request body", f"[{described}]")
+                raise GatewayError("BAD_REQUEST_BODY", "Invalid request body", validation_error_string(errors))
 
     def _schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         components = self.document.get("components", {}).get("schemas", {})
@@ -375,7 +383,9 @@ class RestApi:
 
     # --- gateway responses ---------------------------------------------------------------------------
 
-    def _gateway_response(self, error: GatewayError, context: dict[str, Any]) -> Response:
+    def _gateway_response(
+        self, error: GatewayError, context: dict[str, Any], method_request: Mapping[str, Any] | None = None
+    ) -> Response:
         status = GATEWAY_STATUS.get(error.kind, 500)
         responses = self.document.get("x-amazon-apigateway-gateway-responses", {})
         fallback = "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
@@ -386,13 +396,19 @@ class RestApi:
             "error": {
                 "message": error.message,
                 "messageString": json.dumps(error.message),
-                # API Gateway writes it ready to sit inside a JSON string, as AWS's examples use it.
-                "validationErrorString": json.dumps(error.validation)[1:-1],
+                # As it is, quotes included: gateway response templates cannot escape it.
+                "validationErrorString": error.validation,
                 "responseType": error.kind,
             },
         }
         template = definition.get("responseTemplates", {}).get("application/json")
-        body = render(template, context=context).output if template else json.dumps({"message": error.message})
+        body = (
+            render_gateway_template(
+                template, context=context, stage_variables=self.stage_variables, method_request=method_request or {}
+            )
+            if template
+            else json.dumps({"message": error.message})
+        )
         headers = {"Content-Type": "application/json"}
         headers.update(_response_headers(definition.get("responseParameters", {}), "gatewayresponse.header."))
         return Response(status, body, headers)
@@ -409,11 +425,6 @@ def _response_headers(parameters: Mapping[str, str], prefix: str) -> dict[str, s
         for key, value in parameters.items()
         if key.startswith(prefix) and value.startswith("'") and value.endswith("'")
     }
-
-
-def _describe(error: jsonschema.ValidationError) -> str:
-    where = "/".join(str(part) for part in error.absolute_path)
-    return f"{error.message} (at /{where})" if where else error.message
 
 
 def _json_default(value: Any) -> Any:
