@@ -45,8 +45,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from offline.comprehend.sentiment import sentiment
 from offline.engine.aws import aws_error
 from offline.stepfunctions.fixes import Handler
 
@@ -63,32 +63,8 @@ MAX_LANGUAGES = 5
 
 
 @cache
-def _analyzer() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
-
-
-@cache
 def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
-def sentiment(text: str) -> dict[str, Any]:
-    """Comprehend's DetectSentiment answer for ``text``, from VADER (see the module docstring for the mapping)."""
-    polarity = _analyzer().polarity_scores(text)
-    positive, negative, neutral = polarity["pos"], polarity["neg"], polarity["neu"]
-    shared = min(positive, negative)
-    raw = {
-        "Positive": positive - shared,
-        "Negative": negative - shared,
-        "Neutral": neutral * (1 - abs(polarity["compound"])) ** 2,
-        "Mixed": 2 * shared,
-    }
-    total = sum(raw.values())
-    scores = (
-        {name: value / total for name, value in raw.items()} if total else {**dict.fromkeys(raw, 0.0), "Neutral": 1.0}
-    )
-    label = max(scores, key=lambda name: scores[name])
-    return {"Sentiment": label.upper(), "SentimentScore": scores}
 
 
 def dominant_languages(text: str) -> list[dict[str, Any]]:
