@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,44 @@ LEXICON_FILE = Path(__file__).with_name("delivery-lexicon.json")
 # VADER compound -0.53) passes it, a faint one ("Nothing special", 0.31 before the lexicon's entry) does not.
 EVEN_ODDS_EVIDENCE = 0.35
 EVIDENCE_SCALE = EVEN_ODDS_EVIDENCE / math.log(2)
-_CLAUSE_BREAK = re.compile(r"(?<=[.!?;,])\s+|\s+(?=(?:but|though|although|however|whereas)\b)", re.IGNORECASE)
+# A review that states praise and a complaint side by side means both ("Good food, slow delivery."): when each side
+# has at least CONTRAST_FLOOR of evidence, both are weighted by CONTRAST_WEIGHT.
+CONTRAST_FLOOR = 0.2
+CONTRAST_WEIGHT = 1.5
+_CLAUSE_BREAK = re.compile(r"(?<=[.!?;,:])\s+|\s+(?=(?:but|though|although|however|whereas)\b)", re.IGNORECASE)
+# VADER negates only sentiment words; a negated plain verb in a review ("couldn't find", "didn't ring", "nothing
+# happened") is a failure all the same. "not" and "no" are left out: they negate facts too ("not the app").
+_NEGATORS = frozenset(
+    [
+        "can't",
+        "cannot",
+        "couldn't",
+        "didn't",
+        "doesn't",
+        "don't",
+        "won't",
+        "wouldn't",
+        "wasn't",
+        "weren't",
+        "isn't",
+        "aren't",
+        "never",
+        "nothing",
+    ]
+)
+# VADER's negation window: a sentiment word this close after a negator is VADER's to handle ("never had a bad meal").
+_NEGATION_WINDOW = 3
+_LONG_WAIT = re.compile(
+    r"(?<!\bhalf\s)(?<!\bunder\s)(?<!\bwithin\s)\b(?:an?|one|two|three|four|five|\d+(?:\.\d+)?)\s+hours?\b"
+    r"|\b(?:sixty|seventy|eighty|ninety|[6-9]\d|\d{3,})\s*(?:minutes|mins)\b",
+    re.IGNORECASE,
+)
 
 
 @cache
-def _lexicon() -> tuple[dict[str, float], dict[str, float]]:
-    entries = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
-    return entries["words"], entries["phrases"]
+def _lexicon() -> dict[str, dict[str, float]]:
+    entries: dict[str, dict[str, float]] = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
+    return entries
 
 
 def _token(phrase: str) -> str:
@@ -51,24 +83,38 @@ def _token(phrase: str) -> str:
 
 @cache
 def _phrases() -> re.Pattern[str]:
-    # Longest first, so "charged me twice" wins over any shorter phrase inside it.
-    phrases = sorted(_lexicon()[1], key=len, reverse=True)
+    # Longest first, so "couldn't ask for more" wins over any shorter phrase inside it.
+    phrases = sorted(_lexicon()["phrases"], key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases) + r")\b", re.I)
 
 
 @cache
 def _analyzer() -> SentimentIntensityAnalyzer:
     analyzer = SentimentIntensityAnalyzer()
-    words, phrases = _lexicon()
-    analyzer.lexicon.update(words)
-    analyzer.lexicon.update({_token(phrase): valence for phrase, valence in phrases.items()})
+    lexicon = _lexicon()
+    analyzer.lexicon.update(lexicon["words"])
+    analyzer.lexicon.update({_token(phrase): valence for phrase, valence in lexicon["phrases"].items()})
+    analyzer.lexicon.update(lexicon["rules"])
     return analyzer
 
 
+def _negated_actions(text: str, lexicon: Mapping[str, float]) -> str:
+    words = text.split(" ")
+    bare = [word.strip('.,;:!?"()').lower() for word in words]
+    for index, word in enumerate(bare):
+        following = bare[index + 1 : index + 1 + _NEGATION_WINDOW]
+        if word in _NEGATORS and following and not any(other in lexicon for other in following):
+            words[index] = "negated_action"
+    return " ".join(words)
+
+
 def clauses(text: str) -> list[str]:
-    """``text`` with its cue phrases joined into tokens, cut where praise and complaint are usually separated."""
-    joined = _phrases().sub(lambda match: _token(" ".join(match.group().lower().split())), text)
-    return [clause for clause in _CLAUSE_BREAK.split(joined) if clause.strip()]
+    """``text`` with its cues turned into lexicon tokens, cut where praise and complaint are usually separated."""
+    text = " ".join(text.replace("\u2019", "'").split())
+    text = _phrases().sub(lambda match: _token(" ".join(match.group().lower().split())), text)
+    text = _LONG_WAIT.sub("long_wait", text)
+    text = _negated_actions(text, _analyzer().lexicon)
+    return [clause for clause in _CLAUSE_BREAK.split(text) if clause.strip()]
 
 
 def _likelihood(evidence: float) -> float:
@@ -79,8 +125,12 @@ def sentiment(text: str) -> dict[str, Any]:
     """Comprehend's DetectSentiment answer for ``text`` (see the module docstring for how it is computed)."""
     analyzer = _analyzer()
     scores = [analyzer.polarity_scores(clause)["compound"] for clause in clauses(text)]
-    praise = _likelihood(sum(score for score in scores if score > 0))
-    complaint = _likelihood(-sum(score for score in scores if score < 0))
+    praise_evidence = sum(score for score in scores if score > 0)
+    complaint_evidence = -sum(score for score in scores if score < 0)
+    if min(praise_evidence, complaint_evidence) >= CONTRAST_FLOOR:
+        praise_evidence *= CONTRAST_WEIGHT
+        complaint_evidence *= CONTRAST_WEIGHT
+    praise, complaint = _likelihood(praise_evidence), _likelihood(complaint_evidence)
     result = {
         "Positive": praise * (1 - complaint),
         "Negative": complaint * (1 - praise),
