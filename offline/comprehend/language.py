@@ -2,16 +2,10 @@
 
 moto answers DetectSentiment with a canned NEUTRAL, lacks DetectDominantLanguage and has no Translate. Here:
 
-- ``("comprehend", "detectSentiment")`` scores the text with VADER (vaderSentiment), an English lexicon. The mapping
-  to Comprehend's answer, from VADER's proportions ``pos``/``neg``/``neu`` (summing to 1) and ``compound`` (-1..1):
-
-  - ``Mixed``    = 2 x min(pos, neg): the polar words that cancel each other out;
-  - ``Positive`` = pos - min(pos, neg) and ``Negative`` = neg - min(pos, neg): what is left of one polarity;
-  - ``Neutral``  = neu x (1 - abs(compound))^2: neutral words weigh less the stronger the overall sentiment,
-    otherwise a short "Lovely crust, will order again." (half of its words neutral) would not read as positive;
-  - the four are normalised to sum to 1, and ``Sentiment`` is the largest (NEUTRAL when VADER finds no words).
-    So MIXED needs both polarities substantial ("Great taste, awful service."), and one-sided text keeps
-    one polarity ("Terrible. Never again." is NEGATIVE with Negative 0.85).
+- ``("comprehend", "detectSentiment")`` scores English text with :mod:`offline.comprehend.sentiment`: VADER's lexicon
+  (vaderSentiment) with a food-delivery lexicon and complaint cues, clause by clause, turned into Comprehend's four
+  scores (summing to 1) and its label. Calibrated heuristics, not a model: see that module for how, and
+  tests/test_offline_comprehend_accuracy.py for how often it agrees with hand-labelled reviews.
 
   Limits enforced as Comprehend does: Text over 5,000 UTF-8 bytes -> TextSizeLimitExceededException; a LanguageCode
   outside :data:`SENTIMENT_LANGUAGES` -> UnsupportedLanguageException; empty Text -> ValidationException.
