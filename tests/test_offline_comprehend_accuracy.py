@@ -1,0 +1,144 @@
+"""The offline DetectSentiment against the labelled reviews of tests/fixtures/sentiment (see its README for the set
+and how its split came about). Run with ``-rA`` or ``-s`` to see the per-class figures of both splits."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offline.comprehend.language import LanguageServices
+
+REVIEWS = Path(__file__).parent / "fixtures" / "sentiment" / "reviews.jsonl"
+LABELS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
+# The dev stack's negative_case_threshold: a review opens a case when NEGATIVE with at least this Negative score.
+CASE_THRESHOLD = 0.5
+TARGET = 0.9
+# The held-out figures last measured (counts agreeing, per class, and clear complaints routed to customer service):
+# a change to the analyzer may raise them, not lower them.
+HELD_OUT_FLOOR = {"POSITIVE": 22, "NEGATIVE": 23, "NEUTRAL": 27, "MIXED": 23, "clear complaints": 23}
+
+
+@dataclass(frozen=True)
+class Scored:
+    review: dict[str, Any]
+    answer: dict[str, Any]
+
+    @property
+    def agrees(self) -> bool:
+        return bool(self.answer["Sentiment"] == self.review["label"])
+
+    @property
+    def opens_a_case(self) -> bool:
+        return bool(
+            self.answer["Sentiment"] == "NEGATIVE" and self.answer["SentimentScore"]["Negative"] >= CASE_THRESHOLD
+        )
+
+
+@dataclass(frozen=True)
+class Figures:
+    split: str
+    scored: list[Scored]
+
+    def of(self, label: str) -> list[Scored]:
+        return [one for one in self.scored if one.review["label"] == label]
+
+    def agreeing(self, label: str) -> int:
+        return sum(one.agrees for one in self.of(label))
+
+    def clear_complaints(self) -> list[Scored]:
+        return [one for one in self.scored if one.review["clear_complaint"]]
+
+    def routed(self) -> int:
+        return sum(one.opens_a_case for one in self.clear_complaints())
+
+    def report(self) -> str:
+        confusion = Counter((one.review["label"], one.answer["Sentiment"]) for one in self.scored)
+        lines = [f"{self.split} split, {len(self.scored)} reviews (rows: label, columns: offline DetectSentiment)"]
+        lines.append(f"{'':>10}" + "".join(f"{label[:3]:>6}" for label in LABELS) + "   agreement")
+        for label in LABELS:
+            total, agreeing = len(self.of(label)), self.agreeing(label)
+            row = "".join(f"{confusion[(label, answer)]:>6}" for answer in LABELS)
+            lines.append(f"{label:>10}{row}   {agreeing}/{total} {agreeing / total:.0%}")
+        cases = len(self.clear_complaints())
+        lines.append(f"clear complaints opening a case: {self.routed()}/{cases} {self.routed() / cases:.0%}")
+        return "\n".join(lines)
+
+
+def _reviews() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in REVIEWS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, Figures]:
+    services = LanguageServices()
+    scored = [
+        Scored(review, services.detect_sentiment({"Text": review["text"], "LanguageCode": "en"}))
+        for review in _reviews()
+    ]
+    return {
+        split: Figures(split, [one for one in scored if one.review["split"] == split]) for split in ("train", "test")
+    }
+
+
+def _shortfalls(figures: Figures) -> list[str]:
+    return [
+        f"{label}: {figures.agreeing(label)}/{len(figures.of(label))}"
+        for label in LABELS
+        if figures.agreeing(label) < TARGET * len(figures.of(label))
+    ]
+
+
+def test_the_set_has_at_least_150_reviews_every_label_and_topic_in_both_splits():
+    reviews = _reviews()
+    assert len(reviews) >= 150
+    for split in ("train", "test"):
+        part = [review for review in reviews if review["split"] == split]
+        assert {review["label"] for review in part} == set(LABELS)
+        assert {review["topic"] for review in part} == {"delivery", "food", "price", "staff", "app"}
+    assert all(review["label"] == "NEGATIVE" for review in reviews if review["clear_complaint"])
+
+
+def test_the_figures_of_both_splits_are_reported(figures):
+    print("\n" + figures["test"].report() + "\n\n" + figures["train"].report())
+
+
+def test_every_review_gets_four_scores_summing_to_one_and_the_highest_as_its_sentiment(figures):
+    for one in figures["train"].scored + figures["test"].scored:
+        scores = one.answer["SentimentScore"]
+        assert sum(scores.values()) == pytest.approx(1.0), one.review["text"]
+        assert one.answer["Sentiment"] == max(scores, key=scores.get).upper(), one.review["text"]
+
+
+def test_the_train_split_agrees_with_at_least_90_percent_of_each_class(figures):
+    assert not _shortfalls(figures["train"]), figures["train"].report()
+
+
+def test_the_held_out_figures_do_not_fall_below_the_last_measured(figures):
+    held_out = figures["test"]
+    measured = {label: held_out.agreeing(label) for label in LABELS} | {"clear complaints": held_out.routed()}
+    lower = {name: (measured[name], floor) for name, floor in HELD_OUT_FLOOR.items() if measured[name] < floor}
+    assert not lower, f"(measured, floor): {lower}\n{held_out.report()}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 9's target, not met on held-out reviews (POSITIVE 79%, NEGATIVE 72%, MIXED 82%): a lexicon tuned "
+    "on 216 reviews misses words it has not seen; strict, so meeting it fails until this mark goes",
+)
+def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figures):
+    assert not _shortfalls(figures["test"]), figures["test"].report()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 9's target, not met on held-out reviews (23 of 28 clear complaints open a case); strict, so "
+    "meeting it fails until this mark goes",
+)
+def test_every_held_out_clear_complaint_opens_a_case(figures):
+    missed = [one.review["text"] for one in figures["test"].clear_complaints() if not one.opens_a_case]
+    assert not missed, f"{missed}\n{figures['test'].report()}"
