@@ -255,6 +255,13 @@ def event_sources(value: Any) -> tuple[str, ...]:
     return tuple(event_source(source) for source in sources)
 
 
+def account_id(value: Any) -> str:
+    """An AWS account id: twelve digits."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{12}", value):
+        raise CheckError(f"{value!r} must be an AWS account id: 12 digits, as a string")
+    return value
+
+
 def environment_name(value: Any, *, reserved: Collection[str] = ()) -> str:
     """An environment name: it becomes part of every physical name (``reviews-<name>-...``)."""
     if not _matches(value, ENVIRONMENT_PATTERN) or value in reserved:

@@ -19,7 +19,7 @@ import functools
 import json
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -127,6 +127,8 @@ class EmailSettings(Settings):
 
     # From address of every email; the stack creates the SES identity, and SES emails a verification link to it.
     sender_email: str = field(default="reviews@example.com", metadata=checked(checks.email_address))
+    # An SES identity exists once per account and region: False uses one another environment (or a person) made.
+    manage_sender_identity: bool = field(default=True, metadata=checked(checks.boolean))
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ class FrontendSettings(Settings):
     # API Gateway stage throttling: steady requests per second, and the size of a burst.
     api_rate_limit: int = field(default=50, metadata=checked(checks.whole_number, low=1, high=10000))
     api_burst_limit: int = field(default=100, metadata=checked(checks.whole_number, low=1, high=5000))
+    # API Gateway keeps one CloudWatch role per account and region: only one environment there may set it.
+    api_gateway_account_owner: bool = field(default=True, metadata=checked(checks.boolean))
 
     def check_together(self) -> None:
         if self.api_burst_limit < self.api_rate_limit:
@@ -251,6 +255,9 @@ class EnvironmentConfig(Settings):
     log_retention_days: int = field(default=365, metadata=checked(checks.log_retention_days))
     # Added to every resource; they win over the project's default tags (see ReviewsStack.tags).
     tags: Mapping[str, str] = field(default_factory=dict, metadata=checked(checks.tags))
+    # None: any account. Set, Terraform refuses to run against another one, and environments that name the same
+    # account and region are checked not to fight over what exists once per account and region.
+    account_id: str | None = field(default=None, metadata=checked(checks.account_id))
     # None: Terraform state stays in a local file beside the stack (see delivery/README.md).
     state_backend: StateBackend | None = field(default=None, metadata=checked(_state_backend))
     email: EmailSettings = field(default_factory=EmailSettings, metadata=_service(EmailSettings))
@@ -322,7 +329,44 @@ def load_environments(path: Path) -> list[EnvironmentConfig]:
             raise ConfigError('"environments" must map environment names to their settings', where=where)
     else:
         raw = DEFAULT_ENVIRONMENTS
-    return [parse_environment(name, settings, where) for name, settings in raw.items()]
+    environments = [parse_environment(name, settings, where) for name, settings in raw.items()]
+    _check_shared_accounts(environments, where)
+    return environments
+
+
+def _check_shared_accounts(environments: Sequence[EnvironmentConfig], where: str) -> None:
+    """API Gateway's CloudWatch role and an SES identity exist once per account and region: of the environments
+    naming one account and region, exactly one may own the first, and no two may create the same identity.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+    https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html"""
+    shared: dict[tuple[str, str], list[EnvironmentConfig]] = {}
+    for config in environments:
+        if config.account_id is not None:
+            shared.setdefault((config.account_id, config.region), []).append(config)
+    for (account, region), group in shared.items():
+        if len(group) < 2:
+            continue
+        names = ", ".join(config.name for config in group)
+        owners = [config.name for config in group if config.frontend.api_gateway_account_owner]
+        if len(owners) != 1:
+            raise ConfigError(
+                f"{names} share account {account} in {region}, where API Gateway has one CloudWatch role: "
+                f"exactly one of them may set api_gateway_account_owner (now: {owners or 'none'})",
+                setting="api_gateway_account_owner",
+                where=where,
+            )
+        identities: dict[str, str] = {}
+        for config in group:
+            sender = config.email.sender_email
+            if config.email.manage_sender_identity and sender in identities:
+                raise ConfigError(
+                    f"{identities[sender]} and {config.name} both create the SES identity {sender!r} in account "
+                    f"{account}, {region}: give one another sender_email or set its manage_sender_identity to false",
+                    setting=f"{config.name}.manage_sender_identity",
+                    where=where,
+                )
+            if config.email.manage_sender_identity:
+                identities[sender] = config.name
 
 
 def load_delivery_settings(path: Path) -> dict[str, Any]:

@@ -36,6 +36,8 @@ class ReviewsStack(TerraformStack):
             "aws",
             region=config.region,
             default_tags=[AwsProviderDefaultTags(tags=self.tags())],
+            # A plan or apply with another account's credentials stops before it changes anything.
+            allowed_account_ids=[config.account_id] if config.account_id else None,
         )
         if config.state_backend is None:
             LocalBackend(self, path=f"terraform.{config.stack_name}.tfstate")
@@ -73,7 +75,13 @@ class ReviewsStack(TerraformStack):
         self.platform = platform
         self.events = EventBus(self, "events", platform=platform, settings=config.events)
         bus = self.events
-        self.email = Email(self, "email", platform=platform, settings=config.email)
+        self.email = Email(
+            self,
+            "email",
+            platform=platform,
+            settings=config.email,
+            manage_sender_identity=config.email.manage_sender_identity,
+        )
         self.analysis = Analysis(self, "analysis", platform=platform, bus=bus)
         self.thank_you = ThankYou(
             self,
@@ -116,6 +124,7 @@ class ReviewsStack(TerraformStack):
             cases_table=cases.cases_table,
             open_cases_index=cases.open_cases_index,
             user_pool=cases.user_pool,
+            manage_account_logging_role=config.frontend.api_gateway_account_owner,
         )
         # config.json tells the pages where the API is: written once the API exists.
         self.website.publish_config(api_url=self.frontend.url)

@@ -174,10 +174,12 @@ def test_an_unknown_setting_lists_every_accepted_one():
 def test_each_setting_of_the_file_belongs_to_exactly_one_service_or_the_platform():
     assert dict(SETTINGS) == {
         "region": None,
+        "account_id": None,
         "log_retention_days": None,
         "tags": None,
         "state_backend": None,
         "sender_email": "email",
+        "manage_sender_identity": "email",
         "support_email": "customer_service",
         "escalation_email": "customer_service",
         "case_timeout_seconds": "customer_service",
@@ -185,6 +187,7 @@ def test_each_setting_of_the_file_belongs_to_exactly_one_service_or_the_platform
         "allowed_origin": "frontend",
         "api_rate_limit": "frontend",
         "api_burst_limit": "frontend",
+        "api_gateway_account_owner": "frontend",
         "negative_case_threshold": "routing",
         "archive_retention_days": "events",
         "idempotency_ttl_hours": "thank_you",
@@ -288,3 +291,63 @@ def test_loading_the_settings_does_not_load_the_provider_bindings(tmp_path):
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)
+
+
+# --- environments sharing an account ------------------------------------------------------------------------
+
+
+def environments_file(tmp_path: Path, environments: dict[str, dict[str, object]]) -> Path:
+    path = tmp_path / "environments.json"
+    path.write_text(json.dumps({"environments": environments}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("12345678901", "must be an AWS account id"),
+        ("1234567890123", "must be an AWS account id"),
+        ("12345678901a", "must be an AWS account id"),
+        (123456789012, "must be a str"),
+    ],
+)
+def test_an_account_id_is_twelve_digits_as_a_string(value, problem):
+    with pytest.raises(ConfigError, match=rf"dev\.account_id: .* {problem}"):
+        parse_environment("dev", {"account_id": value})
+
+
+def test_two_environments_in_one_account_and_region_must_agree_who_owns_api_gateways_role(tmp_path):
+    same = {"account_id": "111122223333", "region": "eu-west-1"}
+    path = environments_file(tmp_path, {"dev": {**same, "sender_email": "dev@example.com"}, "prod": same})
+    with pytest.raises(ConfigError, match=r"environments\.json: api_gateway_account_owner: dev, prod share account"):
+        load_environments(path)
+
+
+def test_two_environments_in_one_account_may_not_create_the_same_ses_identity(tmp_path):
+    same = {"account_id": "111122223333", "region": "eu-west-1"}
+    path = environments_file(tmp_path, {"dev": {**same, "api_gateway_account_owner": False}, "prod": same})
+    with pytest.raises(ConfigError, match=r"prod\.manage_sender_identity: dev and prod both create the SES identity"):
+        load_environments(path)
+
+
+def test_two_environments_in_one_account_deploy_with_one_owner_and_distinct_identities(tmp_path):
+    same = {"account_id": "111122223333", "region": "eu-west-1"}
+    dev = {**same, "api_gateway_account_owner": False, "sender_email": "reviews-dev@example.com"}
+    assert [e.name for e in load_environments(environments_file(tmp_path, {"dev": dev, "prod": same}))] == [
+        "dev",
+        "prod",
+    ]
+    shared_identity = {**same, "api_gateway_account_owner": False, "manage_sender_identity": False}
+    assert len(load_environments(environments_file(tmp_path, {"dev": shared_identity, "prod": same}))) == 2
+
+
+def test_environments_in_other_accounts_or_regions_are_independent(tmp_path):
+    path = environments_file(
+        tmp_path,
+        {
+            "dev": {"account_id": "111122223333"},
+            "prod": {"account_id": "444455556666"},
+            "eu": {"account_id": "111122223333", "region": "eu-central-1"},
+        },
+    )
+    assert len(load_environments(path)) == 3
