@@ -25,7 +25,8 @@ from functools import cache
 from typing import Any
 
 import botocore.session
-from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
+from botocore.exceptions import UnknownServiceError
+from botocore.model import ListShape, MapShape, OperationModel, OperationNotFoundError, Shape, StructureShape
 
 # https://states-language.net/spec.html#appendix-a plus those the Step Functions guide adds (States.Runtime,
 # States.DataLimitExceeded, States.QueryEvaluationError):
@@ -184,7 +185,10 @@ def sdk_error_name(sdk_service: str, operation: str, code: str) -> str:
     fallback in words; LocalStack's snapshot-tested aws-sdk task does this, and the names are the Java SDK v2 base
     classes, e.g. ``software.amazon.awssdk.services.comprehend.model.ComprehendException``)."""
     prefix = error_prefix(sdk_service)
-    shape = _error_codes(_operation(_BOTOCORE_NAMES.get(sdk_service, sdk_service), operation)).get(code)
+    try:
+        shape = _error_codes(_operation(_BOTOCORE_NAMES.get(sdk_service, sdk_service), operation)).get(code)
+    except (UnknownServiceError, OperationNotFoundError):
+        shape = None
     return f"{prefix}.{_with_suffix(shape) if shape else prefix + 'Exception'}"
 
 
@@ -236,11 +240,23 @@ def problems(definition: Mapping[str, Any]) -> list[Problem]:
         task = integration(state.get("Resource"))
         if task is None:
             continue
+        try:
+            model = task.model
+        except (UnknownServiceError, OperationNotFoundError):
+            found.append(
+                Problem(
+                    name,
+                    f"{pointer}/Resource",
+                    f'The resource "{task.resource}" is not supported by Step Functions',
+                    f"an operation of a service AWS models ({task.service} {task.operation} is not one)",
+                )
+            )
+            continue
         parameters = state.get("Parameters")
         if isinstance(parameters, Mapping):
-            found += _check_structure(name, f"{pointer}/Parameters", task, task.model.input_shape, parameters)
-        elif parameters is None and task.model.input_shape is not None:
-            found += _missing(name, pointer, task.model.input_shape, set(), task)
+            found += _check_structure(name, f"{pointer}/Parameters", task, model.input_shape, parameters)
+        elif parameters is None and model.input_shape is not None:
+            found += _missing(name, pointer, model.input_shape, set(), task)
         if not task.callback:
             found += _check_reads(name, pointer, state, siblings, task)
         found += _check_errors(name, pointer, state, task)
