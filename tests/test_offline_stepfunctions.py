@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+import time
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
 
 from offline.engine.aws import aws_error
 from offline.engine.cloud import OfflineCloud
 from offline.stepfunctions import fixes
 from offline.stepfunctions.fixes import extract_json, match_input_shape
 from tests.offline_stacks import small_stack
-from tests.sfn_harness import BUS, aws, event, review
+from tests.sfn_harness import ACCOUNT, BUS, aws, event, review
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/test"
+SENTIMENT = "arn:aws:states:::aws-sdk:comprehend:detectSentiment"
+SEND_TASK_SUCCESS = "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess"
 
 
 def test_aws_sdk_parameters_are_renamed_to_the_apis_members_in_any_case():
@@ -34,15 +43,64 @@ def test_a_definite_path_to_a_list_yields_the_list_itself():
     assert extract_json("$.codes", {"codes": ["en"]}) == ["en"]
 
 
-def test_aws_sdk_errors_are_named_service_dot_code_as_step_functions_names_them():
-    def throttle(params):
-        raise aws_error("comprehend", "DetectSentiment", "ThrottlingException", "slow down")
+def _one_task(resource: str, parameters: dict[str, Any], **task: Any) -> str:
+    return json.dumps(
+        {
+            "StartAt": "Call",
+            "States": {"Call": {"Type": "Task", "Resource": resource, "Parameters": parameters, "End": True, **task}},
+        }
+    )
 
-    with aws({("comprehend", "detectSentiment"): throttle}, retry_waits=[]) as harness:
-        machine = harness.state_machine("analyse-review", {"EventBusName": BUS})
-        harness.run(machine, event("reviews.frontend", "ReviewSubmitted", review(languageCode="en")))
-        [failed] = harness.published("ReviewAnalysisFailed")
-    assert failed["detail"]["data"]["error"] == "Comprehend.ThrottlingException"
+
+def _create(harness: Any, definition: str, name: str = "machine") -> str:
+    return harness.sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE)["stateMachineArn"]
+
+
+def _failure(harness: Any, execution_arn: str) -> dict[str, Any]:
+    [failed] = [e for e in harness.history(execution_arn) if e["type"] == "ExecutionFailed"]
+    return failed["executionFailedEventDetails"]
+
+
+def _fails_with(resource: str, parameters: dict[str, Any], handler: fixes.Handler) -> str:
+    service, action = resource.rsplit(":", 2)[-2:]
+    with aws({(service, action): handler}) as harness:
+        execution = harness.start(_create(harness, _one_task(resource, parameters)), {})
+        assert harness.wait(execution)["status"] == "FAILED"
+        return _failure(harness, execution)["error"]
+
+
+def _raising(service: str, operation: str, code: str) -> fixes.Handler:
+    def handler(params: dict[str, Any]) -> dict[str, Any]:
+        raise aws_error(service, operation, code, "refused")
+
+    return handler
+
+
+def test_an_error_code_the_model_does_not_list_surfaces_as_the_sdks_base_exception():
+    throttled = _raising("comprehend", "DetectSentiment", "ThrottlingException")
+    assert _fails_with(SENTIMENT, {"Text": "x", "LanguageCode": "en"}, throttled) == "Comprehend.ComprehendException"
+
+
+def test_a_modelled_error_gets_the_exception_suffix():
+    parameters = {"TaskToken": "t", "Output": "{}"}
+    timed_out = _raising("stepfunctions", "SendTaskSuccess", "TaskTimedOut")
+    assert _fails_with(SEND_TASK_SUCCESS, parameters, timed_out) == "Sfn.TaskTimedOutException"
+
+
+def test_a_modelled_error_keeps_the_service_prefix_as_step_functions_spells_it():
+    parameters = {"FromEmailAddress": "a@example.com", "Content": {"Raw": {"Data": "x"}}}
+    rejected = _raising("sesv2", "SendEmail", "MessageRejected")
+    assert _fails_with("arn:aws:states:::aws-sdk:sesv2:sendEmail", parameters, rejected) == (
+        "SesV2.MessageRejectedException"
+    )
+
+
+def test_a_modelled_error_that_already_ends_in_exception_is_kept():
+    throttled = _raising("translate", "TranslateText", "TooManyRequestsException")
+    parameters = {"Text": "x", "SourceLanguageCode": "fr", "TargetLanguageCode": "en"}
+    assert _fails_with("arn:aws:states:::aws-sdk:translate:translateText", parameters, throttled) == (
+        "Translate.TooManyRequestsException"
+    )
 
 
 def test_retry_waits_are_recorded_instead_of_slept():
@@ -94,3 +152,186 @@ def test_a_state_machine_from_terraform_gets_its_logging_and_tracing():
     assert described["loggingConfiguration"]["level"] == "ALL" and described["tracingConfiguration"] == {
         "enabled": True
     }
+
+
+# --- CreateStateMachine refuses what AWS refuses --------------------------------------------------------------------
+
+
+def _refusal(definition: str) -> dict[str, Any]:
+    with aws() as harness, pytest.raises(ClientError) as refused:
+        _create(harness, definition)
+    return refused.value.response["Error"]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "task", "message"),
+    [
+        (
+            {"Textt": "x", "LanguageCode": "en", "Text": "x"},
+            {},
+            'The field "Textt" is not supported by Step Functions at /States/Call/Parameters',
+        ),
+        (
+            {"text.$": "$.text", "LanguageCode": "en", "Text": "x"},
+            {},
+            'The field "text" is not supported by Step Functions at /States/Call/Parameters',
+        ),
+        (
+            {"Text.$": "$.text"},
+            {},
+            'The field "LanguageCode" is required by DetectSentimentRequest at /States/Call/Parameters',
+        ),
+        (
+            {"Text": ["x"], "LanguageCode": "en"},
+            {},
+            'The value of the field "Text" must be a string at /States/Call/Parameters/Text',
+        ),
+        (
+            {"Text": "x", "LanguageCode": "en"},
+            {"Retry": [{"ErrorEquals": ["Comprehend.ThrottlingException"]}]},
+            f'The error "Comprehend.ThrottlingException" is never produced by {SENTIMENT} at /States/Call/Retry/0/ErrorEquals',
+        ),
+    ],
+    ids=[
+        "unknown member",
+        "wrong-case member",
+        "missing required member",
+        "literal of the wrong type",
+        "unknown error",
+    ],
+)
+def test_create_state_machine_refuses_a_task_aws_refuses(parameters, task, message):
+    error = _refusal(_one_task(SENTIMENT, parameters, **task))
+    assert error == {
+        "Code": "InvalidDefinition",
+        "Message": f"Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: {message}'",
+    }
+
+
+def test_create_state_machine_refuses_an_optimized_integrations_unknown_member():
+    parameters = {"TableName": "t", "Key": {"id": {"S": "1"}}, "consistentRead": True}
+    error = _refusal(_one_task("arn:aws:states:::dynamodb:getItem", parameters))
+    assert error["Code"] == "InvalidDefinition" and 'The field "consistentRead"' in error["Message"]
+
+
+def test_a_definition_moto_cannot_parse_is_refused_with_the_invalid_definition_code():
+    assert _refusal('{"StartAt": 1}')["Code"] == "InvalidDefinition"
+
+
+def test_a_correct_definition_is_created():
+    with aws() as harness:
+        assert _create(harness, _one_task(SENTIMENT, {"Text.$": "$.text", "LanguageCode": "en"})).startswith("arn:")
+
+
+# --- States.ALL -----------------------------------------------------------------------------------------------------
+
+
+def _caught_by_all(parameters: dict[str, Any], **task: Any) -> str:
+    definition = json.loads(_one_task(SENTIMENT, parameters, **task))
+    definition["States"]["Call"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]
+    definition["States"]["Call"]["Retry"] = [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}]
+    definition["States"]["Caught"] = {"Type": "Pass", "End": True}
+    positive = {"Sentiment": "POSITIVE", "SentimentScore": {"Positive": 1.0}}
+    with aws({("comprehend", "detectSentiment"): lambda params: positive}, retry_waits=[]) as harness:
+        execution = harness.start(_create(harness, json.dumps(definition)), {"text": "x"})
+        description = harness.wait(execution)
+        return f"{description['status']} {_failure(harness, execution)['error'] if description['status'] == 'FAILED' else ''}"
+
+
+def test_states_all_does_not_catch_a_parameters_path_that_finds_nothing():
+    assert _caught_by_all({"Text.$": "$.missing", "LanguageCode": "en"}) == "FAILED States.Runtime"
+
+
+def test_states_all_does_not_catch_a_result_selector_path_that_finds_nothing():
+    parameters = {"Text.$": "$.text", "LanguageCode": "en"}
+    assert _caught_by_all(parameters, ResultSelector={"mixed.$": "$.SentimentScore.Mixed"}) == "FAILED States.Runtime"
+
+
+def test_states_all_still_catches_a_task_failure():
+    definition = json.loads(_one_task(SENTIMENT, {"Text": "x", "LanguageCode": "en"}))
+    definition["States"]["Call"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]
+    definition["States"]["Caught"] = {"Type": "Pass", "End": True}
+    throttled = _raising("comprehend", "DetectSentiment", "ThrottlingException")
+    with aws({("comprehend", "detectSentiment"): throttled}) as harness:
+        assert harness.run(_create(harness, json.dumps(definition)), {})["status"] == "SUCCEEDED"
+
+
+# --- task tokens ----------------------------------------------------------------------------------------------------
+
+
+def _waiting_task(timeout_catch_next: str) -> str:
+    return json.dumps(
+        {
+            "StartAt": "Wait",
+            "States": {
+                "Wait": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::events:putEvents.waitForTaskToken",
+                    "Parameters": {
+                        "Entries": [
+                            {
+                                "EventBusName": BUS,
+                                "Source": "s",
+                                "DetailType": "d",
+                                "Detail": {"token.$": "$$.Task.Token"},
+                            }
+                        ]
+                    },
+                    "TimeoutSeconds": 1,
+                    "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": timeout_catch_next}],
+                    "End": True,
+                },
+                "Linger": {"Type": "Wait", "Seconds": 3, "Next": "Done"},
+                "Done": {"Type": "Succeed"},
+            },
+        }
+    )
+
+
+def _timed_out_token(harness: Any, catch_next: str) -> tuple[str, str]:
+    execution = harness.start(_create(harness, _waiting_task(catch_next), name=f"wait-{catch_next}"), {})
+    deadline = time.monotonic() + 10
+    while not any(e["type"] == "TaskTimedOut" for e in harness.history(execution)):
+        assert time.monotonic() < deadline, "the task did not time out"
+        time.sleep(0.05)
+    return execution, harness.published("d")[-1]["detail"]["token"]
+
+
+@pytest.mark.parametrize("catch_next", ["Linger", "Done"], ids=["execution still running", "execution ended"])
+def test_the_token_of_a_task_that_timed_out_is_refused(catch_next):
+    with aws() as harness:
+        execution, token = _timed_out_token(harness, catch_next)
+        with pytest.raises(ClientError) as refused:
+            harness.sfn.send_task_success(taskToken=token, output="{}")
+        harness.wait(execution)
+    assert refused.value.response["Error"] == {
+        "Code": "TaskTimedOut",
+        "Message": "Task Timed Out: 'Provided task does not exist anymore'",
+    }
+
+
+def test_a_token_already_answered_is_refused():
+    definition = json.loads(_waiting_task("Done"))
+    definition["States"]["Wait"]["TimeoutSeconds"] = 30
+    with aws() as harness:
+        execution = harness.start(_create(harness, json.dumps(definition)), {})
+        deadline = time.monotonic() + 10
+        while not harness.published("d"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        token = harness.published("d")[-1]["detail"]["token"]
+        harness.sfn.send_task_success(taskToken=token, output="{}")
+        assert harness.wait(execution)["status"] == "SUCCEEDED"
+        with pytest.raises(ClientError) as refused:
+            harness.sfn.send_task_failure(taskToken=token, error="late")
+    assert refused.value.response["Error"]["Code"] == "TaskTimedOut"
+
+
+def test_an_aws_sdk_send_task_success_with_a_timed_out_token_fails_with_sfn_task_timed_out():
+    resume = _one_task(SEND_TASK_SUCCESS, {"TaskToken.$": "$.token", "Output": "{}"})
+    with aws() as harness:
+        waiting, token = _timed_out_token(harness, "Linger")
+        execution = harness.start(_create(harness, resume, name="resume"), {"token": token})
+        assert harness.wait(execution)["status"] == "FAILED"
+        harness.wait(waiting)
+        assert _failure(harness, execution)["error"] == "Sfn.TaskTimedOutException"

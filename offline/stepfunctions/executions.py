@@ -14,7 +14,7 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 State = Literal["done", "waiting", "running"]
 
 
-def _running(execution: Any) -> bool:
+def running(execution: Any) -> bool:
     return execution.exec_status is not None and execution.exec_status.value == "RUNNING"
 
 
@@ -22,7 +22,7 @@ def state(account_id: str, region: str, arn: str) -> State:
     """ "done", "waiting" (on a task token, its task's call made) or "running"."""
     execution = stepfunctions_parser_backends[account_id][region].describe_execution(arn)
     status = execution.exec_status  # type: ignore[attr-defined]  # set by moto's parser Execution, not declared
-    if not _running(execution):
+    if not running(execution):
         return "done" if status is not None else "running"
     env = getattr(execution.exec_worker, "env", None)  # type: ignore[attr-defined]  # as exec_status
     # moto keeps every callback endpoint of an execution; one with no outcome and no error is a token waited on.
@@ -41,7 +41,7 @@ def stop_all(account_id: str, region: str) -> None:
     backend = stepfunctions_parser_backends[account_id][region]
     for machine in backend.state_machines:
         for execution in list(machine.executions):
-            if not _running(execution):
+            if not running(execution):
                 continue
             backend.stop_execution(execution.execution_arn)
             env = getattr(execution.exec_worker, "env", None)  # type: ignore[attr-defined]  # as in state()

@@ -3,14 +3,27 @@
 Each fix is small, names the AWS behaviour it restores, and has a test of its own (tests/test_offline_stepfunctions.py);
 :func:`installed` applies them all for a block:
 
+- CreateStateMachine (and UpdateStateMachine) refuse a definition whose aws-sdk or optimized-integration Tasks
+  AWS would refuse or that can never behave as written (:mod:`offline.stepfunctions.validation`): a member name not
+  in the API reference's exact case, an unknown or missing member, a literal of the wrong type, an error name the
+  integration never produces. moto accepts them all.
 - aws-sdk service integrations pass the ASL's PascalCase parameter names to boto3 unchanged, so
-  ``sfn:sendTaskSuccess`` with ``TaskToken`` fails. AWS accepts the API's member names in any case:
-  names are matched case-insensitively against the operation's input shape.
-- aws-sdk errors come out as ``<action>.<action>Exception``; AWS names them
-  ``<Service>.<ErrorCode>`` (``Comprehend.ThrottlingException``), which is what Retry and Catch match.
+  ``sfn:sendTaskSuccess`` with ``TaskToken`` fails: at run time names are mapped to boto3's members (matched
+  case-insensitively; the exact case was checked at create).
+- aws-sdk errors come out as ``<action>.<action>Exception``; AWS names them ``<Prefix>.<Shape>Exception`` for an
+  error the operation models (``Sfn.TaskTimedOutException``) and ``<Prefix>.<Prefix>Exception`` for any other code
+  (a throttled Comprehend call: ``Comprehend.ComprehendException``), which is what Retry and Catch match.
 - Services that moto lacks or answers with canned data (Translate; Comprehend's sentiment) are served
   by handlers the caller provides: ``(service, action) -> handler(parameters) -> response``. A handler
   raises :func:`offline.engine.aws.aws_error` to fail the call the way AWS would.
+- A task token whose task has closed (timed out, or already answered, or its execution ended) is accepted by
+  moto's SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat while the execution runs (and refused as an unknown
+  ``InvalidToken`` after); AWS answers ``TaskTimedOut``: "The task token has either expired or the task associated
+  with the token has already been closed." (botocore's SendTaskSuccess model).
+- ``States.ALL`` catches and retries ``States.Runtime`` (a Parameters or ResultSelector path that finds nothing)
+  and ``States.DataLimitExceeded`` in moto. AWS: "A retry or catch on States.ALL will not catch States.Runtime
+  errors", which "will always cause the execution to fail", and States.DataLimitExceeded "can't be caught by the
+  States.ALL error type" (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
 - A definite JSONPath through an array index (``$.Languages[0].LanguageCode``) yields a one-item list
   in moto; AWS (Jayway JsonPath) yields the value. Only indefinite paths (wildcards, slices, filters,
   unions, deep scans) yield lists.
@@ -26,6 +39,7 @@ Two that change no behaviour, only speed (the offline load test runs thousands o
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -35,19 +49,25 @@ from unittest import mock
 
 import botocore.session
 from botocore.exceptions import ClientError
+from moto.core.exceptions import AWSError
+from moto.stepfunctions.parser.api import InvalidDefinition as MotoInvalidDefinition
+from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_aws_sdk
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
     StateTaskServiceAwsSdk,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+    StateTaskServiceCallback,
+)
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackConsumerTimeout
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+from offline.stepfunctions import validation
+from offline.stepfunctions.executions import running
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
-
-# The service part of aws-sdk error names, as Step Functions spells it.
-# https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
-SERVICE_ERROR_PREFIX = {"comprehend": "Comprehend", "translate": "Translate", "sesv2": "SesV2", "sfn": "Sfn"}
-
 
 # --- aws-sdk parameter names -------------------------------------------------------------------------
 
@@ -111,10 +131,101 @@ def extract_json(path: str, data: Any) -> Any:
 # --- aws-sdk task evaluation -------------------------------------------------------------------------
 
 
-def _error_name(service: str, error: ClientError) -> str:
-    prefix = SERVICE_ERROR_PREFIX.get(service, service[0].upper() + service[1:])
-    code = error.response["Error"]["Code"]
-    return f"{prefix}.{code if code.endswith('Exception') else code + 'Exception'}"
+def _error_name(service: str, action: str, error: ClientError) -> str:
+    return validation.sdk_error_name(service, action[0].upper() + action[1:], error.response["Error"]["Code"])
+
+
+# --- States.ALL ----------------------------------------------------------------------------------------------------
+
+_NEVER_CAUGHT = "States.Runtime"
+_NOT_CAUGHT_BY_ALL = "States.DataLimitExceeded"
+_original_error_equals = ErrorEqualsDecl._eval_body
+
+
+def _error_equals(self: ErrorEqualsDecl, env: Any) -> None:
+    """moto's match of a Retrier's or Catcher's ErrorEquals, except for the two errors States.ALL does not match."""
+    name = getattr(env.stack[-1], "error_name", None)
+    if name == _NEVER_CAUGHT:
+        env.stack.pop()
+        env.stack.append(False)
+    elif name == _NOT_CAUGHT_BY_ALL:
+        env.stack.pop()
+        env.stack.append(any(candidate.error_name == name for candidate in self.error_names))
+    else:
+        _original_error_equals(self, env)
+
+
+# --- CreateStateMachine ------------------------------------------------------------------------------------------
+
+
+class InvalidDefinition(AWSError):
+    # moto's own InvalidDefinition (a LocalStack ServiceException) reaches boto3 with an empty error code.
+    TYPE = "InvalidDefinition"
+
+
+_original_validate_definition = StepFunctionsParserBackend._validate_definition
+
+
+def _validate_definition(definition: str) -> None:
+    """moto's check (the definition parses), then AWS's checks of its integration Tasks.
+
+    AWS documents the wording "The field X is not supported by Step Functions" for a member name it does not accept
+    (https://docs.aws.amazon.com/step-functions/latest/dg/connect-parameters.html) but not whether it refuses at
+    CreateStateMachine or when the Task runs; the emulator refuses at create, the earlier and stricter point, with
+    the InvalidDefinition shape AWS uses for its create-time schema checks. AWS accepts any error name in Retry and
+    Catch (one that is never produced just never matches); the emulator refuses those too, so that a retry that
+    cannot fire fails a test instead of a production incident.
+    """
+    try:
+        _original_validate_definition(definition=definition)
+    except MotoInvalidDefinition as refused:
+        raise InvalidDefinition(refused.message) from refused
+    try:
+        parsed = json.loads(definition)
+    except ValueError:
+        return  # moto's parser accepted it: JSON with extensions this checker does not read
+    found = validation.problems(parsed) if isinstance(parsed, dict) else []
+    if found:
+        raise InvalidDefinition(validation.refusal(found))
+
+
+# --- task tokens ---------------------------------------------------------------------------------------------------
+
+
+class TaskTimedOut(AWSError):
+    TYPE = "TaskTimedOut"
+
+
+def _closed(backend: StepFunctionsParserBackend, token: str) -> bool:
+    """Whether ``token`` was issued to a task that no longer waits for it."""
+    for machine in backend.state_machines:
+        for execution in list(machine.executions):
+            env = getattr(getattr(execution, "exec_worker", None), "env", None)
+            endpoint = env.callback_pool_manager.get(token) if env is not None else None
+            if endpoint is not None:
+                return endpoint.consumer_error is not None or not running(execution)
+    return False
+
+
+def _refusing_closed_tasks(send: Callable[..., Any]) -> Callable[..., Any]:
+    def checked(self: StepFunctionsParserBackend, task_token: str, *args: Any, **kwargs: Any) -> Any:
+        if _closed(self, task_token):
+            raise TaskTimedOut("Task Timed Out: 'Provided task does not exist anymore'")
+        return send(self, task_token, *args, **kwargs)
+
+    return checked
+
+
+_original_wait_for_task_token = StateTaskServiceCallback._eval_wait_for_task_token
+
+
+def _wait_for_task_token(self: StateTaskServiceCallback, *args: Any, **kwargs: Any) -> Any:
+    """moto's wait, after which the task is closed whatever ended it: its token answers TaskTimedOut."""
+    outcome = _original_wait_for_task_token(self, *args, **kwargs)
+    endpoint = kwargs.get("callback_endpoint", args[2] if len(args) > 2 else None)
+    if endpoint is not None:
+        endpoint.report(CallbackConsumerTimeout())
+    return outcome
 
 
 class _RecordedWaits:
@@ -167,13 +278,25 @@ def installed(
         if not isinstance(ex, ClientError):
             return original_from_error(self, env, ex)
         return self._get_task_failure_event(
-            env=env, error=_error_name(self.resource.api_name, ex), cause=ex.response["Error"]["Message"]
+            env=env,
+            error=_error_name(self.resource.api_name, self.resource.api_action, ex),
+            cause=ex.response["Error"]["Message"],
         )
 
     with ExitStack() as stack:
         _install_speedups(stack)
         stack.enter_context(mock.patch.object(StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task))
         stack.enter_context(mock.patch.object(StateTaskServiceAwsSdk, "_from_error", from_error))
+        stack.enter_context(
+            mock.patch.object(StepFunctionsParserBackend, "_validate_definition", staticmethod(_validate_definition))
+        )
+        stack.enter_context(mock.patch.object(ErrorEqualsDecl, "_eval_body", _error_equals))
+        for send in ("send_task_success", "send_task_failure", "send_task_heartbeat"):
+            original = getattr(StepFunctionsParserBackend, send)
+            stack.enter_context(mock.patch.object(StepFunctionsParserBackend, send, _refusing_closed_tasks(original)))
+        stack.enter_context(
+            mock.patch.object(StateTaskServiceCallback, "_eval_wait_for_task_token", _wait_for_task_token)
+        )
         for module in _JSON_PATH_USERS:
             stack.enter_context(mock.patch.object(importlib.import_module(module), "extract_json", extract_json))
         if retry_waits is not None:
