@@ -59,7 +59,8 @@ class ThankYou(Construct):
             substitutions={
                 "EventBusName": bus.bus.name,
                 "IdempotencyTableName": self.idempotency_table.name,
-                "IdempotencyTtlSeconds": settings.idempotency_ttl_hours * 3600,
+                # A DynamoDB Number travels as a string.
+                "IdempotencyTtlSeconds": str(settings.idempotency_ttl_hours * 3600),
                 "SenderEmail": email.sender_email,
                 "ConfigurationSetName": email.configuration_set.configuration_set_name,
                 "ThankYouTemplateName": email.template_names["thank-you"],
@@ -67,7 +68,7 @@ class ThankYou(Construct):
             statements=[
                 statement(
                     "ClaimAndReleaseIdempotencyKeys",
-                    ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+                    ["dynamodb:DeleteItem", "dynamodb:UpdateItem"],
                     [self.idempotency_table.arn],
                 ),
                 table_key_statement(platform.key_arn, platform.region),

@@ -17,7 +17,7 @@ from tests.tf import decoded, only
 class FakeComprehend:
     """Scripted Comprehend and Translate: records every call, answers or fails as told."""
 
-    def __init__(self, sentiment: dict[str, Any], language: str = "en", throttle: int = 0):
+    def __init__(self, sentiment: dict[str, Any], language: str | None = "en", throttle: int = 0):
         self.sentiment = sentiment
         self.language = language
         self.throttle = throttle
@@ -39,7 +39,8 @@ class FakeComprehend:
 
     def detect_language(self, params: dict[str, Any]) -> dict[str, Any]:
         self.calls.append(("detectDominantLanguage", params))
-        return {"Languages": [{"LanguageCode": self.language, "Score": 0.99}]}
+        # None: Comprehend found no language (the model leaves Languages a possibly empty list).
+        return {"Languages": [{"LanguageCode": self.language, "Score": 0.99}] if self.language else []}
 
     def translate(self, params: dict[str, Any]) -> dict[str, Any]:
         self.calls.append(("translateText", params))
@@ -118,9 +119,41 @@ def test_persistent_throttling_publishes_analysis_failed_with_the_whole_review_a
     assert len(comprehend.calls) == 5  # the first call and four retries
     [failed] = events
     assert failed["detail-type"] == "ReviewAnalysisFailed"
-    assert failed["detail"]["data"]["error"] == "Comprehend.ThrottlingException"
+    # Comprehend models no throttling error for DetectSentiment: AWS names it after the SDK's base exception.
+    assert failed["detail"]["data"]["error"] == "Comprehend.ComprehendException"
     assert failed["detail"]["data"]["text"] == review()["text"]
     jsonschema.Draft4Validator(event_schema("review-analysis-failed")).validate(failed)
+
+
+def test_no_detected_language_publishes_analysis_failed_instead_of_a_runtime_error():
+    comprehend = FakeComprehend(scores("POSITIVE"), language=None)
+    execution, events = analyse(comprehend, {k: v for k, v in review().items() if k != "languageCode"})
+    assert execution["status"] == "FAILED"
+    [failed] = events
+    assert (failed["detail"]["data"]["error"], failed["detail-type"]) == (
+        "Analysis.NoLanguageDetected",
+        "ReviewAnalysisFailed",
+    )
+    assert comprehend.called() == ["detectDominantLanguage"]
+    jsonschema.Draft4Validator(event_schema("review-analysis-failed")).validate(failed)
+
+
+def test_a_sentiment_answer_without_scores_publishes_analysis_failed():
+    comprehend = FakeComprehend({"Sentiment": "POSITIVE"})
+    _, events = analyse(comprehend, review(languageCode="en"))
+    [failed] = events
+    assert failed["detail"]["data"]["error"] == "Analysis.NoSentiment"
+
+
+def test_a_review_submitted_without_its_fields_fails_naming_it_and_publishes_nothing():
+    comprehend = FakeComprehend(scores("POSITIVE"))
+    incomplete = {k: v for k, v in review(languageCode="en").items() if k != "reviewerEmail"}
+    with aws(comprehend.handlers()) as harness:
+        machine = harness.state_machine("analyse-review", {"EventBusName": BUS}, kind="STANDARD")
+        execution = harness.run(machine, {**review_submitted(), "detail": {"metadata": {}, "data": incomplete}})
+        published = harness.published()
+    assert (execution["status"], execution.get("error")) == ("FAILED", "Analysis.MalformedReviewSubmitted")
+    assert published == [] and comprehend.calls == []
 
 
 def test_the_analysis_workflow_is_express(dev):

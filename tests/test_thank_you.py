@@ -22,7 +22,7 @@ def setup(harness):
         {
             "EventBusName": BUS,
             "IdempotencyTableName": TABLE,
-            "IdempotencyTtlSeconds": 3600,
+            "IdempotencyTtlSeconds": "3600",
             "SenderEmail": SENDER,
             "ConfigurationSetName": "messages",
             "ThankYouTemplateName": TEMPLATE,
