@@ -97,7 +97,7 @@ def negative_review_analysed(**overrides: Any) -> Event:
 def review_analysis_failed(**overrides: Any) -> Event:
     data = {
         **review(),
-        "error": "Comprehend.ThrottlingException",
+        "error": "Comprehend.ComprehendException",
         "cause": "Rate exceeded",
         **overrides,
     }

@@ -43,7 +43,7 @@ def test_persistent_throttling_ends_in_analysis_failed_with_the_review_kept_and_
         assert system.submit_review(body, key).status == 202
         system.cloud.drain(60)
         [failed] = events_of(system, key, "ReviewAnalysisFailed")
-        assert failed["detail"]["data"]["error"] == "Comprehend.ThrottlingException"
+        assert failed["detail"]["data"]["error"] == "Comprehend.ComprehendException"
         assert {k: failed["detail"]["data"][k] for k in ("reviewerEmail", "text")} == {
             "reviewerEmail": body["reviewerEmail"],
             "text": body["text"],

@@ -16,12 +16,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 
 _VARIABLE = re.compile(r"\$(context|stageVariables)((?:\.[A-Za-z0-9_-]+)+)|\bmethod\.request\.(\w+)\.([\w-]+)")
-_JSON_TYPES = {"object": "object", "array": "array", "string": "string", "integer": "integer", "number": "number"}
 
 
 def _json_type(value: Any) -> str:
@@ -33,7 +32,9 @@ def _json_type(value: Any) -> str:
         return "integer"
     if isinstance(value, float):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "object")
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
 
 
 def _quoted(values: Iterable[Any]) -> str:
@@ -42,7 +43,8 @@ def _quoted(values: Iterable[Any]) -> str:
 
 def validation_message(error: jsonschema.ValidationError) -> str:
     """One validation error in API Gateway's (java-json-tools') wording."""
-    keyword, instance, expected = error.validator, error.instance, error.validator_value
+    # jsonschema types these as "unset or anything"; an error always has them.
+    keyword, instance, expected = str(error.validator), cast(Any, error.instance), cast(Any, error.validator_value)
     if keyword == "required":
         present = instance if isinstance(instance, dict) else {}
         missing = [name for name in expected if name not in present]
@@ -62,7 +64,8 @@ def validation_message(error: jsonschema.ValidationError) -> str:
     if keyword == "enum":
         return f"instance value ({json.dumps(instance)}) not found in enum (possible values: {json.dumps(expected)})"
     if keyword == "additionalProperties":
-        extra = sorted(set(instance) - set(error.schema.get("properties", {})))
+        schema = cast(Mapping[str, Any], error.schema)
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
         return f"object instance has properties which are not allowed by the schema: {_quoted(extra)}"
     if keyword == "maximum":
         return f"numeric instance is greater than the required maximum (maximum: {expected}, found: {instance})"

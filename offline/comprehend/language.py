@@ -21,7 +21,8 @@ moto answers DetectSentiment with a canned NEUTRAL, lacks DetectDominantLanguage
   Limit: 10,000 UTF-8 bytes per request.
 
 Fault injection: ``LanguageServices(throttle=N)`` (or :meth:`LanguageServices.throttle`) makes the next N calls, of
-any of the three, fail with ThrottlingException, which the workflows' Retry handles.
+any of the three, fail as each service throttles (Comprehend's ThrottlingException, Translate's
+TooManyRequestsException), which the workflows' Retry handles.
 
 Usage, for the cost benchmark, counted only for calls that succeed (AWS bills no failed request): ``usage`` counts
 billable quantities per ``"service:Action"``, Comprehend in units of 100 characters with a minimum of 3 units per
@@ -89,7 +90,7 @@ class LanguageServices:
         self._lock = threading.Lock()
 
     def throttle(self, calls: int) -> None:
-        """Make the next ``calls`` calls fail with ThrottlingException."""
+        """Make the next ``calls`` calls fail as their service throttles."""
         with self._lock:
             self._throttle += calls
 
@@ -167,6 +168,12 @@ class LanguageServices:
             self.usage[key] += billable
 
 
+# The codes each service throttles with: Comprehend's is not in its model (so Step Functions names it
+# Comprehend.ComprehendException), Translate models TooManyRequestsException (HTTP 429).
+_THROTTLING = {"comprehend": ("ThrottlingException", 400), "translate": ("TooManyRequestsException", 429)}
+
+
 def _throttling(key: str) -> ClientError:
     service, operation = key.split(":")
-    return aws_error(service, operation, "ThrottlingException", "Rate exceeded", status=400)
+    code, status = _THROTTLING[service]
+    return aws_error(service, operation, code, "Rate exceeded", status=status)
