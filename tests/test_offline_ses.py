@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -253,3 +254,24 @@ def test_an_event_destination_other_than_eventbridge_is_not_emulated() -> None:
     document = _stack(event_bridge_destination=None, sns_destination={"topic_arn": "arn:aws:sns:eu-west-1:1:t"})
     with pytest.raises(NotImplementedError, match="EventBridge destinations only"), OfflineCloud(document):
         pass
+
+
+def test_the_dev_stacks_failures_queue_receives_an_email_that_cannot_render(dev_stack_path: Path) -> None:
+    """The synthesized destination, rule pattern and queue policy together: the stack's alarm path, end to end."""
+    with OfflineCloud(dev_stack_path) as running:
+        configuration_set = running.resource("aws_sesv2_configuration_set", "email/configuration-set")
+        template = running.resource("aws_ses_template", "email/template-thank-you")
+        identity = running.resource("aws_sesv2_email_identity", "email/sender")
+        message_id = running.client("sesv2").send_email(
+            FromEmailAddress=identity["email_identity"],
+            Destination={"ToAddresses": ["ada@example.com"]},
+            Content={"Template": {"TemplateName": template["name"], "TemplateData": "{}"}},
+            ConfigurationSetName=configuration_set["configuration_set_name"],
+        )["MessageId"]
+        url = running.resource("aws_sqs_queue", "email/failures")["url"]
+        [message] = running.client("sqs").receive_message(QueueUrl=url).get("Messages", [])
+        assert running.emails() == []
+    event = json.loads(message["Body"])
+    assert (event["source"], event["detail-type"]) == ("aws.ses", "Email Rendering Failed")
+    assert event["detail"]["mail"]["messageId"] == message_id
+    assert event["detail"]["failure"]["templateName"] == template["name"]

@@ -163,6 +163,7 @@ def test_the_role_is_trusted_only_by_eventbridge_for_this_rule_of_this_account(s
 
 def _delivery_statements(stack: TerraformStack, made: EventRule) -> list[dict[str, Any]]:
     _, policy = only(synth(stack), "aws_iam_role_policy", "policy")
+    assert made.role is not None
     assert policy["role"] == ref("aws_iam_role", stack.get_logical_id(made.role), "id")
     statements: list[dict[str, Any]] = decoded(policy, "policy")["Statement"]
     return statements
