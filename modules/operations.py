@@ -3,7 +3,8 @@ topic with an email subscription.
 
 Every workflow already logs (level ALL) and traces (X-Ray) through :class:`~modules.workflow.Workflow`;
 this construct watches them: dead-letter queues, failed and timed-out executions, failed rule
-invocations, API 5xx errors and audit delivery to S3.
+invocations, rules whose every match is a failure (emails SES accepted and did not deliver), API 5xx
+errors and audit delivery to S3.
 """
 
 from __future__ import annotations
@@ -42,12 +43,13 @@ class Operations(Construct):
       api, stage: the REST API and stage whose 5XXError is watched.
       delivery_stream: the audit Firehose stream whose delivery to S3 is watched.
       workflows: every Workflow of the stack: ExecutionsFailed >= 1 and ExecutionsTimedOut >= 1.
-      rules: every EventRule of the stack: FailedInvocations >= 1 and dead-letter queue depth >= 1.
+      rules: every EventRule of the stack: FailedInvocations >= 1 and dead-letter queue depth >= 1; and, for a
+        rule with a ``match_alarm``, MatchedEvents >= 1 described by that text.
     Defaults: 5-minute periods, one datapoint to alarm, missing data is "not breaching" (no traffic
       is no failure); alarm and OK actions to the topic; topic encrypted with the platform key,
       publishable only by this account's CloudWatch alarms and only over TLS.
     Exposes: ``topic``, ``subscription``, ``alarms`` (by key: ``"<construct path>:<what>"``, such as
-      ``"audit/rule:dead-letters"``, ``"api:5xx"``, ``"audit-delivery:failed"``).
+      ``"audit/rule:dead-letters"``, ``"email/on-failure:matched"``, ``"api:5xx"``, ``"audit-delivery:failed"``).
     """
 
     def __init__(
@@ -130,12 +132,20 @@ class Operations(Construct):
                 f"{where}:failed-invocations",
                 namespace="AWS/Events",
                 metric="FailedInvocations",
-                dimensions={"RuleName": rule.rule.name, "EventBusName": rule.rule.event_bus_name},
+                dimensions=rule.metric_dimensions,
                 description=(
                     f"Rule {where} failed to invoke its target. Check the target exists and the rule's role may "
                     "call it; failed events go to the rule's dead-letter queue."
                 ),
             )
+            if rule.match_alarm is not None:
+                self._alarm(
+                    f"{where}:matched",
+                    namespace="AWS/Events",
+                    metric="MatchedEvents",
+                    dimensions=rule.metric_dimensions,
+                    description=rule.match_alarm,
+                )
         for workflow in workflows:
             where = _path(workflow)
             arn = workflow.state_machine.arn

@@ -1,10 +1,12 @@
-"""Building block: an EventBridge rule on the bus delivering to one target, with a dead-letter queue,
-a retry policy and a role that may call exactly that target."""
+"""Building block: an EventBridge rule on a bus delivering to one target, with a dead-letter queue, a retry
+policy and exactly the permission to reach that target: a role for a state machine or a Firehose stream, the
+queue's own policy for an SQS queue."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
@@ -26,26 +28,46 @@ from modules import checks
 from modules.common import deny_insecure_transport, policy_document, statement, trust_policy
 from modules.security import Platform
 
-# What the target's role may do, per kind of target.
+# What the target's role may do, per kind of target reached through a role. EventBridge reaches an SQS queue
+# through the queue's resource-based policy instead, with no role.
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
 TARGET_ACTIONS: Mapping[type, tuple[str, ...]] = {
     SfnStateMachine: ("states:StartExecution",),
     KinesisFirehoseDeliveryStream: ("firehose:PutRecord", "firehose:PutRecordBatch"),
 }
+TARGET_KINDS: tuple[type, ...] = (*TARGET_ACTIONS, SqsQueue)
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+DEFAULT_BUS_NAME = "default"
+
+
+@dataclass(frozen=True)
+class DefaultEventBus:
+    """The account's default event bus in the platform's region: it exists in every account and region, no stack
+    creates it, and AWS services (SES event destinations among them) publish only to it."""
+
+    name: str
+    arn: str
+
+    @classmethod
+    def of(cls, platform: Platform) -> DefaultEventBus:
+        return cls(name=DEFAULT_BUS_NAME, arn=platform.arn("events", f"event-bus/{DEFAULT_BUS_NAME}"))
 
 
 class EventRule(Construct):
     """Rule ``{prefix}-{service}-{purpose}`` on ``bus`` matching ``pattern``, delivering to ``target``.
 
     Inputs:
-      bus: the event bus the rule listens on.
+      bus: the event bus the rule listens on: one of the stack's, or the account's :class:`DefaultEventBus`.
       pattern: the EventBridge event pattern, as data (derive it with :func:`modules.routing.rule_pattern`).
-      target: a state machine (the role may StartExecution) or a Firehose stream (PutRecord/PutRecordBatch).
+      target: a state machine (the role may StartExecution), a Firehose stream (PutRecordBatch/PutRecord) or an
+        SQS queue (no role: the rule gives the queue its policy, so the queue must have no other).
       retry_attempts, max_event_age_seconds: EventBridge's retry policy for the target.
+      match_alarm: when given, every event the rule matches is a failure: operations alarms on the rule's
+        MatchedEvents with this text (what happened, what to do) as the alarm's description.
     Defaults: 8 attempts within one hour, then the event goes to an SQS dead-letter queue encrypted
-      with the platform key, kept 14 days, reachable only over TLS and only by this rule.
-    Exposes: ``rule``, ``target``, ``role``, ``dead_letter_queue``, ``pattern``.
+      with the platform key, kept 14 days, reachable only over TLS and only by this rule; no match alarm.
+    Exposes: ``rule``, ``target``, ``role`` (None for a queue), ``target_policy`` (the queue's policy, None
+      otherwise), ``dead_letter_queue``, ``pattern``, ``bus``, ``match_alarm``, ``metric_dimensions``.
     """
 
     def __init__(
@@ -57,19 +79,25 @@ class EventRule(Construct):
         service: str,
         purpose: str,
         description: str,
-        bus: CloudwatchEventBus,
+        bus: CloudwatchEventBus | DefaultEventBus,
         pattern: Mapping[str, Any],
-        target: SfnStateMachine | KinesisFirehoseDeliveryStream,
+        target: SfnStateMachine | KinesisFirehoseDeliveryStream | SqsQueue,
         retry_attempts: int = 8,
         max_event_age_seconds: int = 3600,
+        match_alarm: str | None = None,
     ):
         super().__init__(scope, id)
-        actions = next((actions for kind, actions in TARGET_ACTIONS.items() if isinstance(target, kind)), None)
-        if actions is None:
+        if not isinstance(target, TARGET_KINDS):
             raise TypeError(
-                f"EventRule {id}: target must be one of {[kind.__name__ for kind in TARGET_ACTIONS]}, "
+                f"EventRule {id}: target must be one of {[kind.__name__ for kind in TARGET_KINDS]}, "
                 f"got {type(target).__name__}"
             )
+        if not isinstance(bus, CloudwatchEventBus | DefaultEventBus):
+            raise TypeError(
+                f"EventRule {id}: bus must be a CloudwatchEventBus or the DefaultEventBus, got {type(bus).__name__}"
+            )
+        if match_alarm is not None and not match_alarm.strip():
+            raise ValueError(f"EventRule {id}: match_alarm must say what a match means and what to do, or be None")
         # The bounds of EventBridge's RetryPolicy. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
         checks.argument(f"EventRule {id}", "retry_attempts", checks.whole_number, retry_attempts, low=0, high=185)
         checks.argument(
@@ -79,6 +107,8 @@ class EventRule(Construct):
             raise ValueError(f"EventRule {id}: pattern must not be empty")
         name = platform.name(service, purpose)
         self.pattern = dict(pattern)
+        self.bus = bus
+        self.match_alarm = match_alarm
 
         self.rule = CloudwatchEventRule(
             self,
@@ -95,37 +125,25 @@ class EventRule(Construct):
             kms_master_key_id=platform.key_arn,
             message_retention_seconds=DLQ_RETENTION_SECONDS,
         )
-        SqsQueuePolicy(
-            self,
-            "dlq-policy",
-            queue_url=self.dead_letter_queue.url,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "OnlyThisRuleDeadLetters",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": self.dead_letter_queue.arn,
-                        "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
-                    },
-                    deny_insecure_transport("sqs:*", self.dead_letter_queue.arn),
-                ]
-            ),
-        )
-        self.role = IamRole(
-            self,
-            "role",
-            name=f"{name}-events",
-            assume_role_policy=trust_policy("events.amazonaws.com", platform.account_id, self.rule.arn),
-        )
-        IamRolePolicy(
-            self,
-            "policy",
-            name="deliver",
-            role=self.role.id,
-            policy=policy_document([statement("DeliverToTarget", actions, [target.arn])]),
-        )
+        self._admit_only_this_rule("dlq-policy", self.dead_letter_queue, "OnlyThisRuleDeadLetters")
+        self.role: IamRole | None = None
+        self.target_policy: SqsQueuePolicy | None = None
+        if isinstance(target, SqsQueue):
+            self.target_policy = self._admit_only_this_rule("target-policy", target, "OnlyThisRuleSends")
+        else:
+            self.role = IamRole(
+                self,
+                "role",
+                name=f"{name}-events",
+                assume_role_policy=trust_policy("events.amazonaws.com", platform.account_id, self.rule.arn),
+            )
+            IamRolePolicy(
+                self,
+                "policy",
+                name="deliver",
+                role=self.role.id,
+                policy=policy_document([statement("DeliverToTarget", _actions_for(target), [target.arn])]),
+            )
         self.target = CloudwatchEventTarget(
             self,
             "target",
@@ -133,9 +151,41 @@ class EventRule(Construct):
             event_bus_name=bus.name,
             target_id=purpose,
             arn=target.arn,
-            role_arn=self.role.arn,
+            role_arn=self.role.arn if self.role is not None else None,
             dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.dead_letter_queue.arn),
             retry_policy=CloudwatchEventTargetRetryPolicy(
                 maximum_retry_attempts=retry_attempts, maximum_event_age_in_seconds=max_event_age_seconds
             ),
         )
+
+    @property
+    def metric_dimensions(self) -> dict[str, str]:
+        """The rule's AWS/Events metric dimensions: a rule on the default bus is named by RuleName alone.
+        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html"""
+        if isinstance(self.bus, DefaultEventBus):
+            return {"RuleName": self.rule.name}
+        return {"RuleName": self.rule.name, "EventBusName": self.rule.event_bus_name}
+
+    def _admit_only_this_rule(self, id: str, queue: SqsQueue, sid: str) -> SqsQueuePolicy:
+        return SqsQueuePolicy(
+            self,
+            id,
+            queue_url=queue.url,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": sid,
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": queue.arn,
+                        "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
+                    },
+                    deny_insecure_transport("sqs:*", queue.arn),
+                ]
+            ),
+        )
+
+
+def _actions_for(target: SfnStateMachine | KinesisFirehoseDeliveryStream) -> tuple[str, ...]:
+    return next(actions for kind, actions in TARGET_ACTIONS.items() if isinstance(target, kind))

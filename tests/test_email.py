@@ -12,8 +12,9 @@ from cdktf import DefaultTokenResolver, StringConcat, TerraformStack, Tokenizati
 
 from modules.common import EMAIL_DIR, load_json
 from modules.config import EmailSettings
-from modules.email import Email, email_templates
-from tests.tf import bare_stack, only, ref, resources, sample_platform
+from modules.email import FAILURE_DETAIL_TYPES, FAILURES_RETENTION_SECONDS, Email, email_templates
+from modules.rule import DefaultEventBus
+from tests.tf import bare_stack, decoded, only, ref, resources, sample_platform
 
 PLATFORM = sample_platform()
 SENDER = "reviews@example.com"
@@ -115,6 +116,83 @@ def test_the_send_statement_spells_out_the_arn_of_an_unmanaged_sender_identity(s
     made = _email(stack, manage_sender_identity=False)
     identity, *_ = resolved(stack, made.send_statement(["thank-you"]))["Resource"]
     assert identity == f"arn:aws:ses:eu-west-1:{PLATFORM.account_id}:identity/{SENDER}"
+
+
+# ------------------------------------------------------------------------ emails SES accepted and did not send
+
+
+def test_the_configuration_set_publishes_rendering_failures_bounces_complaints_and_rejects_to_the_default_bus(
+    stack: TerraformStack,
+) -> None:
+    made = _email(stack)
+    _, destination = only(synth(stack), "aws_sesv2_configuration_set_event_destination", "failure-destination")
+    assert destination == {
+        "configuration_set_name": ref(
+            "aws_sesv2_configuration_set", stack.get_logical_id(made.configuration_set), "configuration_set_name"
+        ),
+        "event_destination_name": "undelivered-to-eventbridge",
+        "event_destination": {
+            "enabled": True,
+            "matching_event_types": ["RENDERING_FAILURE", "BOUNCE", "COMPLAINT", "REJECT"],
+            "event_bridge_destination": {
+                "event_bus_arn": f"arn:aws:events:eu-west-1:{PLATFORM.account_id}:event-bus/default"
+            },
+        },
+    }
+
+
+def test_the_failure_event_types_are_the_ses_names_with_their_default_bus_detail_types() -> None:
+    assert FAILURE_DETAIL_TYPES == {
+        "RENDERING_FAILURE": "Email Rendering Failed",
+        "BOUNCE": "Email Bounced",
+        "COMPLAINT": "Email Complaint Received",
+        "REJECT": "Email Rejected",
+    }
+
+
+def test_a_rule_on_the_default_bus_matches_this_configuration_sets_failures_alone(stack: TerraformStack) -> None:
+    made = _email(stack)
+    assert made.failures_rule.bus == DefaultEventBus.of(PLATFORM)
+    _, rule = only(synth(stack), "aws_cloudwatch_event_rule", "on-failure")
+    assert (rule["name"], rule["event_bus_name"]) == ("reviews-test-email-on-failure", "default")
+    assert decoded(rule, "event_pattern") == {
+        "source": ["aws.ses"],
+        "detail-type": ["Email Rendering Failed", "Email Bounced", "Email Complaint Received", "Email Rejected"],
+        "detail": {
+            "mail": {
+                "tags": {
+                    "ses:configuration-set": [
+                        ref(
+                            "aws_sesv2_configuration_set",
+                            stack.get_logical_id(made.configuration_set),
+                            "configuration_set_name",
+                        )
+                    ]
+                }
+            }
+        },
+    }
+
+
+def test_the_failures_go_to_an_encrypted_queue_kept_fourteen_days(stack: TerraformStack) -> None:
+    made = _email(stack)
+    synthesized = synth(stack)
+    _, queue = only(synthesized, "aws_sqs_queue", "email_failures")
+    assert queue == {
+        "name": "reviews-test-email-failures",
+        "kms_master_key_id": PLATFORM.key_arn,
+        "message_retention_seconds": FAILURES_RETENTION_SECONDS,
+    }
+    assert FAILURES_RETENTION_SECONDS == 14 * 24 * 3600
+    _, target = only(synthesized, "aws_cloudwatch_event_target", "on-failure")
+    assert target["arn"] == ref("aws_sqs_queue", stack.get_logical_id(made.failures), "arn")
+    assert made.failures_rule.target_policy is not None
+
+
+def test_every_match_of_the_failures_rule_raises_an_alarm_that_points_at_the_queue(stack: TerraformStack) -> None:
+    made = _email(stack)
+    assert made.failures_rule.match_alarm is not None
+    assert "reviews-test-email-failures" in made.failures_rule.match_alarm
 
 
 # ------------------------------------------------------------------------------------------ input validation

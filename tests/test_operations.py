@@ -4,8 +4,10 @@ dead-letter queue added without its alarm fails here."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import cdktf
 import pytest
 
 from tests.tf import bare_stack, decoded, only, ref, references, resources, sample_platform
@@ -58,8 +60,28 @@ def test_every_rule_has_a_failed_invocations_alarm_on_its_bus(dev: dict[str, Any
     assert _watched(dev, "FailedInvocations", "RuleName") == expected
     for alarm in _alarms(dev, "FailedInvocations"):
         (rule,) = references(alarm["dimensions"]["RuleName"])
-        assert alarm["dimensions"]["EventBusName"] == ref(rule[0], rule[1], "event_bus_name")
         assert alarm["namespace"] == "AWS/Events"
+        # AWS/Events names a rule of the default bus by RuleName alone, a rule of another bus with EventBusName too.
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+        if rules[rule[1]]["event_bus_name"] == "default":
+            assert set(alarm["dimensions"]) == {"RuleName"}
+        else:
+            assert alarm["dimensions"]["EventBusName"] == ref(rule[0], rule[1], "event_bus_name")
+
+
+def test_every_email_ses_accepted_and_did_not_deliver_raises_an_alarm(dev: dict[str, Any]) -> None:
+    rule, _ = only(dev, "aws_cloudwatch_event_rule", "email")
+    (alarm,) = _alarms(dev, "MatchedEvents")
+    assert alarm["namespace"] == "AWS/Events"
+    assert alarm["dimensions"] == {"RuleName": ref("aws_cloudwatch_event_rule", rule, "name")}
+    assert (alarm["statistic"], alarm["comparison_operator"], alarm["threshold"], alarm["period"]) == (
+        "Sum",
+        "GreaterThanOrEqualToThreshold",
+        1,
+        300,
+    )
+    assert "reviews-dev-email-failures" in alarm["alarm_description"]
+    assert alarm["alarm_name"] == "reviews-dev-operations-email-on-failure-matched"
 
 
 def test_the_api_has_a_5xx_alarm_on_its_stage(dev: dict[str, Any]) -> None:
@@ -171,35 +193,47 @@ def test_valid_operations_construct_without_synthesis(bare: Any) -> None:
     assert set(_build(bare).alarms) == {"api:5xx", "audit-delivery:failed", "audit-delivery:stale"}
 
 
-def _rule(bare: Any) -> Any:
+def _rule(bare: Any, id: str = "rule", **overrides: Any) -> Any:
     from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
     from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import KinesisFirehoseDeliveryStream
 
     from modules.rule import EventRule
 
     stack, platform = bare
-    return EventRule(
-        stack,
-        "rule",
-        platform=platform,
-        service="test",
-        purpose="on-something",
-        description="test",
-        bus=CloudwatchEventBus(stack, "bus", name="bus"),
-        pattern={"source": ["test"]},
-        target=KinesisFirehoseDeliveryStream(stack, "stream", name="test", destination="extended_s3"),
-    )
+    settings: dict[str, Any] = {
+        "platform": platform,
+        "service": "test",
+        "purpose": f"on-{id}",
+        "description": "test",
+        "bus": CloudwatchEventBus(stack, f"{id}-bus", name="bus"),
+        "pattern": {"source": ["test"]},
+        "target": KinesisFirehoseDeliveryStream(stack, f"{id}-stream", name="test", destination="extended_s3"),
+        **overrides,
+    }
+    return EventRule(stack, id, **settings)
 
 
 def test_operations_alarm_on_each_rule_passed_in(bare: Any) -> None:
     alarms = _build(bare, rules=[_rule(bare)]).alarms
     assert {"rule:dead-letters", "rule:failed-invocations"} <= set(alarms)
+    assert "rule:matched" not in alarms
 
 
-def test_a_rule_listed_twice_is_rejected_by_name(bare: Any) -> None:
-    rule = _rule(bare)
-    with pytest.raises(ValueError, match="rules lists bare/rule twice"):
-        _build(bare, rules=[rule, rule])
+def test_a_rule_whose_matches_are_failures_alarms_on_them_with_its_own_words(bare: Any) -> None:
+    from modules.rule import DefaultEventBus
+
+    _, platform = bare
+    rule = _rule(bare, "failures", bus=DefaultEventBus.of(platform), match_alarm="A match is a failure: read the queue")
+    alarms = _build(bare, rules=[rule]).alarms
+    assert {"failures:dead-letters", "failures:failed-invocations", "failures:matched"} <= set(alarms)
+    synthesized = json.loads(cdktf.Testing.synth(bare[0]))
+    by_name = {alarm["alarm_name"]: alarm for alarm in resources(synthesized, "aws_cloudwatch_metric_alarm").values()}
+    rule_name = ref("aws_cloudwatch_event_rule", bare[0].get_logical_id(rule.rule), "name")
+    matched = by_name["reviews-test-operations-failures-matched"]
+    assert (matched["namespace"], matched["metric_name"]) == ("AWS/Events", "MatchedEvents")
+    assert matched["alarm_description"] == "A match is a failure: read the queue"
+    assert matched["dimensions"] == {"RuleName": rule_name}
+    assert by_name["reviews-test-operations-failures-failed-invocations"]["dimensions"] == {"RuleName": rule_name}
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-"""modules/rule.py alone: an EventRule on a bare bus delivering to a state machine or a Firehose stream, read back
-from that small stack's synthesized JSON."""
+"""modules/rule.py alone: an EventRule on a bare bus (or the account's default bus) delivering to a state machine, a
+Firehose stream or an SQS queue, read back from that small stack's synthesized JSON."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from typing import Any
 
 import cdktf
 import pytest
-from cdktf import TerraformStack
+from cdktf import DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import KinesisFirehoseDeliveryStream
 from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 
 from modules.common import deny_insecure_transport
-from modules.rule import DLQ_RETENTION_SECONDS, EventRule
-from tests.tf import bare_stack, decoded, only, ref, sample_platform
+from modules.rule import DLQ_RETENTION_SECONDS, DefaultEventBus, EventRule
+from tests.tf import bare_stack, decoded, only, ref, resources, sample_platform
 
 PLATFORM = sample_platform()
 PATTERN = {"source": ["reviews.frontend"], "detail-type": ["ReviewSubmitted"]}
@@ -56,6 +57,15 @@ def _rule(stack: TerraformStack, target: Any = None, **overrides: Any) -> EventR
 
 def _arn(stack: TerraformStack, kind: str, construct: Any) -> str:
     return ref(kind, stack.get_logical_id(construct), "arn")
+
+
+def _rule_ref(stack: TerraformStack, made: EventRule, attribute: str) -> str:
+    return ref("aws_cloudwatch_event_rule", stack.get_logical_id(made.rule), attribute)
+
+
+def _resolved(stack: TerraformStack, value: Any) -> Any:
+    """``value`` with its tokens replaced by the Terraform references they stand for."""
+    return Tokenization.resolve(value, scope=stack, preparing=False, resolver=DefaultTokenResolver(StringConcat()))
 
 
 # ------------------------------------------------------------------------------------------------- the rule
@@ -153,6 +163,7 @@ def test_the_role_is_trusted_only_by_eventbridge_for_this_rule_of_this_account(s
 
 def _delivery_statements(stack: TerraformStack, made: EventRule) -> list[dict[str, Any]]:
     _, policy = only(synth(stack), "aws_iam_role_policy", "policy")
+    assert made.role is not None
     assert policy["role"] == ref("aws_iam_role", stack.get_logical_id(made.role), "id")
     statements: list[dict[str, Any]] = decoded(policy, "policy")["Statement"]
     return statements
@@ -182,14 +193,101 @@ def test_a_role_for_a_firehose_stream_may_only_put_records_into_it(stack: Terraf
     ]
 
 
+# ----------------------------------------------------------------------------------------- an SQS queue target
+
+
+def _queue(stack: TerraformStack) -> SqsQueue:
+    return SqsQueue(stack, "queue", name="reviews-test-email-failures")
+
+
+def test_a_queue_target_is_reached_through_its_policy_with_no_role(stack: TerraformStack) -> None:
+    made = _rule(stack, target=_queue(stack))
+    synthesized = synth(stack)
+    _, target = only(synthesized, "aws_cloudwatch_event_target", "target")
+    assert made.role is None
+    assert "role_arn" not in target
+    assert target["arn"] == ref("aws_sqs_queue", "queue", "arn")
+    assert resources(synthesized, "aws_iam_role") == {} and resources(synthesized, "aws_iam_role_policy") == {}
+    assert target["dead_letter_config"] == {"arn": _arn(stack, "aws_sqs_queue", made.dead_letter_queue)}
+
+
+def test_a_queue_target_admits_only_this_rule_and_only_over_tls(stack: TerraformStack) -> None:
+    made = _rule(stack, target=_queue(stack))
+    assert made.target_policy is not None
+    _, policy = only(synth(stack), "aws_sqs_queue_policy", "target-policy")
+    queue_arn = ref("aws_sqs_queue", "queue", "arn")
+    assert policy["queue_url"] == ref("aws_sqs_queue", "queue", "url")
+    assert decoded(policy, "policy")["Statement"] == [
+        {
+            "Sid": "OnlyThisRuleSends",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": _arn(stack, "aws_cloudwatch_event_rule", made.rule)}},
+        },
+        deny_insecure_transport("sqs:*", queue_arn),
+    ]
+
+
+def test_a_state_machine_target_gives_no_queue_policy_beyond_the_dead_letter_queues(stack: TerraformStack) -> None:
+    made = _rule(stack)
+    assert made.target_policy is None
+    assert len(resources(synth(stack), "aws_sqs_queue_policy")) == 1
+
+
+# --------------------------------------------------------------------------------- buses and metric dimensions
+
+
+def test_a_rule_on_the_default_bus_names_it_and_is_measured_by_rule_name_alone(stack: TerraformStack) -> None:
+    default = DefaultEventBus.of(PLATFORM)
+    assert default == DefaultEventBus(
+        name="default", arn=f"arn:aws:events:eu-west-1:{PLATFORM.account_id}:event-bus/default"
+    )
+    made = _rule(stack, bus=default, target=_queue(stack))
+    synthesized = synth(stack)
+    assert only(synthesized, "aws_cloudwatch_event_rule", "rule")[1]["event_bus_name"] == "default"
+    assert only(synthesized, "aws_cloudwatch_event_target", "target")[1]["event_bus_name"] == "default"
+    assert _resolved(stack, made.metric_dimensions) == {"RuleName": _rule_ref(stack, made, "name")}
+
+
+def test_a_rule_on_a_bus_of_the_stack_is_measured_by_rule_and_bus_name(stack: TerraformStack) -> None:
+    made = _rule(stack)
+    assert _resolved(stack, made.metric_dimensions) == {
+        "RuleName": _rule_ref(stack, made, "name"),
+        "EventBusName": _rule_ref(stack, made, "event_bus_name"),
+    }
+
+
+def test_a_rule_keeps_its_match_alarm_text_and_has_none_by_default(stack: TerraformStack) -> None:
+    assert _rule(stack).match_alarm is None
+    assert _rule(bare_stack("other"), match_alarm="Every match is a failure: read the queue").match_alarm == (
+        "Every match is a failure: read the queue"
+    )
+
+
 # ------------------------------------------------------------------------------------------ input validation
 
 
-def test_a_target_that_is_neither_a_state_machine_nor_a_firehose_stream_is_rejected_with_a_type_error(
+def test_a_target_that_is_not_a_state_machine_a_firehose_stream_or_a_queue_is_rejected_with_a_type_error(
     stack: TerraformStack,
 ) -> None:
-    with pytest.raises(TypeError, match=r"target must be one of \['SfnStateMachine', .*got SqsQueue"):
-        _rule(stack, target=SqsQueue(stack, "queue", name="q"))
+    with pytest.raises(
+        TypeError,
+        match=r"target must be one of \['SfnStateMachine', 'KinesisFirehoseDeliveryStream', 'SqsQueue'\], got SnsTopic",
+    ):
+        _rule(stack, target=SnsTopic(stack, "topic", name="t"))
+
+
+def test_a_bus_given_by_name_is_rejected_with_a_type_error(stack: TerraformStack) -> None:
+    with pytest.raises(TypeError, match="bus must be a CloudwatchEventBus or the DefaultEventBus, got str"):
+        _rule(stack, bus="reviews-test-events-bus")
+
+
+@pytest.mark.parametrize("text", ["", "  "])
+def test_a_blank_match_alarm_is_rejected(stack: TerraformStack, text: str) -> None:
+    with pytest.raises(ValueError, match="EventRule rule: match_alarm must say what a match means"):
+        _rule(stack, match_alarm=text)
 
 
 @pytest.mark.parametrize("attempts", [-1, 186])

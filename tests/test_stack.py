@@ -132,9 +132,20 @@ def test_each_analysed_review_goes_to_exactly_one_of_thank_you_and_customer_serv
     assert expected in next(iter(names & services))
 
 
-def test_every_rule_of_the_stack_is_a_consumer_in_the_catalogue(dev, dev_config):
+def test_every_rule_of_the_systems_bus_is_a_consumer_in_the_catalogue(dev, dev_config):
     catalogued = {f"{dev_config.prefix}-{route.service}-{route.rule}" for route in routes()}
-    assert {rule["name"] for rule in resources(dev, "aws_cloudwatch_event_rule").values()} == catalogued
+    rules = resources(dev, "aws_cloudwatch_event_rule").values()
+    assert {rule["name"] for rule in rules if rule["event_bus_name"] != "default"} == catalogued
+
+
+def test_the_only_rule_off_the_systems_bus_takes_ses_failures_from_the_default_bus(dev, dev_config):
+    # The catalogue describes the system's own bus; SES publishes its events to the account's default bus only.
+    rules = resources(dev, "aws_cloudwatch_event_rule").values()
+    assert [
+        (rule["name"], json.loads(rule["event_pattern"])["source"])
+        for rule in rules
+        if rule["event_bus_name"] == "default"
+    ] == [(f"{dev_config.prefix}-email-on-failure", ["aws.ses"])]
 
 
 # --- IAM follows the ASL ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""SES's resources: templates, the SESv2 configuration set and email identities (verified at once offline)."""
+"""SES's resources: templates, the SESv2 configuration set, its event destinations (kept by :mod:`.publishing`) and
+email identities (verified at once offline)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from offline.engine.aws import arn, first, some
 from offline.engine.registry import handles
 from offline.engine.terraform import Resource
+from offline.ses import publishing
 
 if TYPE_CHECKING:
     from offline.engine.cloud import OfflineCloud
@@ -45,6 +47,31 @@ def _sesv2_configuration_set(cloud: OfflineCloud, resource: Resource, config: di
         )
     )
     return {"id": name, "arn": arn(cloud, "ses", f"configuration-set/{name}")}
+
+
+@handles("aws_sesv2_configuration_set_event_destination")
+def _sesv2_configuration_set_event_destination(
+    cloud: OfflineCloud, resource: Resource, config: dict[str, Any]
+) -> dict[str, Any]:
+    configuration_set = config["configuration_set_name"]
+    name = config["event_destination_name"]
+    # The configuration set must exist: moto raises SES's NotFoundException otherwise.
+    cloud.client("sesv2").get_configuration_set(ConfigurationSetName=configuration_set)
+    definition = first(config.get("event_destination"))
+    kinds = [key for key, value in definition.items() if key.endswith("_destination") and first(value)]
+    publishing.add_destination(
+        cloud.account_id,
+        cloud.region,
+        configuration_set,
+        publishing.EventDestination(
+            name=name,
+            enabled=bool(definition.get("enabled", False)),
+            matching_event_types=tuple(definition.get("matching_event_types", ())),
+            event_bus_arn=first(definition.get("event_bridge_destination")).get("event_bus_arn", ""),
+        ),
+        kinds=kinds,
+    )
+    return {"id": f"{configuration_set}|{name}"}
 
 
 @handles("aws_sesv2_email_identity")
