@@ -72,7 +72,9 @@ case "${1:-}" in
     install_python
     gate
     install_test_tools
-    python3 -m pipenv run pytest "${@:2}"
+    # One worker per core, each test file on one worker: a file's module fixtures (an offline system, a browser)
+    # come up once, and moto's state stays per process.
+    python3 -m pipenv run pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "${@:2}"
     ;;
   *)
     echo "usage: $0 demo|test [pytest arguments]" >&2
