@@ -83,3 +83,9 @@ def live(dev_stack_path):
     with system_for(dev_stack_path, extra_routes=routes) as system:
         routes.bind(system)
         yield Live(system, system.create_agent("agent@example.com"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files with slow tests first (a stable sort, the same on every xdist worker): a long file started last
+    would leave one worker running it alone at the end."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)

@@ -148,6 +148,24 @@ def test_the_only_rule_off_the_systems_bus_takes_ses_failures_from_the_default_b
     ] == [(f"{dev_config.prefix}-email-on-failure", ["aws.ses"])]
 
 
+def test_every_workflow_publishes_as_the_service_its_physical_name_names(dev, dev_config):
+    for machine in resources(dev, "aws_sfn_state_machine").values():
+        service = machine["name"].removeprefix(f"{dev_config.prefix}-").split("-")[0]
+        for state in json.loads(machine["definition"])["States"].values():
+            for entry in (
+                state.get("Parameters", {}).get("Entries", []) if "putEvents" in state.get("Resource", "") else []
+            ):
+                assert entry["Source"] == f"reviews.{service}", (machine["name"], entry["DetailType"])
+
+
+def test_every_catalogued_event_comes_from_a_service_of_the_stack(dev, dev_config):
+    services = {
+        machine["name"].removeprefix(f"{dev_config.prefix}-").split("-")[0]
+        for machine in resources(dev, "aws_sfn_state_machine").values()
+    } | {"frontend"}
+    assert {entry["source"].removeprefix("reviews.") for entry in event_catalogue()} <= services
+
+
 # --- IAM follows the ASL ------------------------------------------------------------------------------
 
 # Step Functions service names whose IAM prefix differs. https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
