@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from offline.system import OfflineSystem
+from tests.events import submission
 
 TEXTS = {
     # VADER scores these firmly, so each takes its path whatever the wording's small print.
@@ -18,14 +19,8 @@ TEXTS = {
 
 
 def review(kind: str, *, email: str = "reviewer@example.com", **overrides: Any) -> dict[str, Any]:
-    return {
-        "reviewerName": "Ada Lovelace",
-        "reviewerEmail": email,
-        "productId": "pizza-margherita",
-        "text": TEXTS[kind],
-        "languageCode": "en",
-        **overrides,
-    }
+    """The body a client POSTs for a review of ``kind`` (a key of TEXTS)."""
+    return submission(text=TEXTS[kind], reviewerEmail=email, languageCode="en", **overrides)
 
 
 @contextmanager

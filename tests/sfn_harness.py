@@ -126,33 +126,6 @@ def aws(
         yield Harness()
 
 
-def event(source: str, detail_type: str, data: Mapping[str, Any], **metadata: Any) -> dict[str, Any]:
-    """An EventBridge event in the system's envelope, as a rule target receives it."""
-    return {
-        "version": "0",
-        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-        "source": source,
-        "detail-type": detail_type,
-        "account": ACCOUNT,
-        "time": "2026-11-27T10:00:00Z",
-        "region": REGION,
-        "resources": [],
-        "detail": {"metadata": {"idempotency-key": data.get("reviewId", "key-1"), **metadata}, "data": dict(data)},
-    }
-
-
-def review(**overrides: Any) -> dict[str, Any]:
-    return {
-        "reviewId": "review-1",
-        "reviewerName": "Ada Lovelace",
-        "reviewerEmail": "ada@example.com",
-        "productId": "pizza-margherita",
-        "text": "Lovely crust, will order again.",
-        "submittedAt": 1795000000,
-        **overrides,
-    }
-
-
 def scores(
     sentiment: str, positive: float = 0.0, negative: float = 0.0, neutral: float = 0.0, mixed: float = 0.0
 ) -> dict[str, Any]:

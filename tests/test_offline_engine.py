@@ -16,22 +16,14 @@ from modules.common import event_catalogue, event_schema
 from offline.comprehend.language import LanguageServices
 from offline.engine.cloud import CONFIGURATION_ONLY, HANDLERS, INERT, OfflineCloud, Quiescence, UnsupportedResource
 from offline.engine.terraform import Stack
+from tests.events import review_submitted
 from tests.offline_stacks import small_stack
 
 
 def review(text: str, review_id: str = "review-1") -> dict[str, Any]:
     """The detail of a ReviewSubmitted, per contracts/events/review-submitted.schema.json."""
-    return {
-        "metadata": {"idempotency-key": review_id},
-        "data": {
-            "reviewId": review_id,
-            "reviewerName": "Ada Lovelace",
-            "reviewerEmail": "ada@example.com",
-            "productId": "pizza-margherita",
-            "text": text,
-            "submittedAt": 1795000000,
-        },
-    }
+    detail: dict[str, Any] = review_submitted(text=text, reviewId=review_id)["detail"]
+    return detail
 
 
 def submit(running: OfflineCloud, text: str) -> str:

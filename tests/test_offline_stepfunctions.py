@@ -13,8 +13,10 @@ from offline.engine.aws import aws_error
 from offline.engine.cloud import OfflineCloud
 from offline.stepfunctions import fixes
 from offline.stepfunctions.fixes import extract_json, match_input_shape
+from tests.events import envelope as event
+from tests.events import review
 from tests.offline_stacks import small_stack
-from tests.sfn_harness import ACCOUNT, BUS, aws, event, review
+from tests.sfn_harness import ACCOUNT, BUS, aws
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/test"
 SENTIMENT = "arn:aws:states:::aws-sdk:comprehend:detectSentiment"
