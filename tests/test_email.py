@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-import cdktf
 import pytest
-from cdktf import DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
+from cdktf import TerraformStack
 
 from modules.common import EMAIL_DIR, load_json
 from modules.config import EmailSettings
 from modules.email import FAILURE_DETAIL_TYPES, FAILURES_RETENTION_SECONDS, Email, email_templates
 from modules.rule import DefaultEventBus
-from tests.tf import bare_stack, decoded, only, ref, resources, sample_platform
+from tests.tf import bare_stack, decoded, only, ref, resolved, resources, sample_platform, synth
 
 PLATFORM = sample_platform()
 SENDER = "reviews@example.com"
-
-
-def synth(stack: TerraformStack) -> dict[str, Any]:
-    return json.loads(cdktf.Testing.synth(stack))
-
-
-def resolved(stack: TerraformStack, value: Any) -> Any:
-    """``value`` with its tokens replaced by the Terraform references they stand for."""
-    return Tokenization.resolve(value, scope=stack, preparing=False, resolver=DefaultTokenResolver(StringConcat()))
 
 
 @pytest.fixture

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-import cdktf
 import pytest
-from cdktf import DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
+from cdktf import TerraformStack
 
 from modules.common import EVENT_SCHEMA_DIR, event_catalogue, event_schema, load_json
 from modules.config import EventBusSettings
 from modules.event_bus import EventBus
-from tests.tf import bare_stack, only, ref, resources, sample_platform
+from tests.tf import bare_stack, only, ref, resolved, resources, sample_platform, synth
 
 PLATFORM = sample_platform()
-
-
-def synth(stack: TerraformStack) -> dict[str, Any]:
-    return json.loads(cdktf.Testing.synth(stack))
-
-
-def resolved(stack: TerraformStack, value: Any) -> Any:
-    """``value`` with its tokens replaced by the Terraform references they stand for."""
-    return Tokenization.resolve(value, scope=stack, preparing=False, resolver=DefaultTokenResolver(StringConcat()))
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@ own defaults are tested in test_workflow.py and test_rule.py; here, only how thi
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import cdktf
 import pytest
 from cdktf import TerraformStack
 from constructs import Construct
@@ -18,15 +16,11 @@ from modules.event_workflow import EventTriggeredWorkflow
 from modules.routing import RoutingError, rule_pattern
 from modules.rule import EventRule
 from modules.workflow import Workflow
-from tests.tf import bare_stack, decoded, only, ref, sample_platform
+from tests.tf import bare_stack, decoded, only, ref, sample_platform, synth
 
 PLATFORM = sample_platform()
 SERVICE, RULE, ASL = "thankyou", "on-review-analysed", "send-thank-you"
 THRESHOLD = 0.55
-
-
-def synth(stack: TerraformStack) -> dict[str, Any]:
-    return json.loads(cdktf.Testing.synth(stack))
 
 
 def sample_substitutions(asl: str) -> dict[str, str]:

@@ -3,10 +3,8 @@ Firehose stream or an SQS queue, read back from that small stack's synthesized J
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import cdktf
 import pytest
 from cdktf import DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
@@ -17,15 +15,11 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 
 from modules.common import deny_insecure_transport
 from modules.rule import DLQ_RETENTION_SECONDS, DefaultEventBus, EventRule
-from tests.tf import bare_stack, decoded, only, ref, resources, sample_platform
+from tests.tf import bare_stack, decoded, only, ref, resources, sample_platform, synth
 
 PLATFORM = sample_platform()
 PATTERN = {"source": ["reviews.frontend"], "detail-type": ["ReviewSubmitted"]}
 NAME = "reviews-test-analysis-on-review-submitted"
-
-
-def synth(stack: TerraformStack) -> dict[str, Any]:
-    return json.loads(cdktf.Testing.synth(stack))
 
 
 @pytest.fixture

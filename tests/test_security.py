@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
-import cdktf
 import pytest
 from cdktf import TerraformStack
 
 from modules.security import Platform, Security
-from tests.tf import bare_stack, decoded, only, ref, sample_platform
+from tests.tf import bare_stack, decoded, only, ref, sample_platform, synth
 
 ACCOUNT = "210987654321"
 REGION = "eu-central-1"
 PARTITION = "aws-cn"
-
-
-def synth(stack: TerraformStack) -> dict[str, Any]:
-    return json.loads(cdktf.Testing.synth(stack))
 
 
 @pytest.fixture

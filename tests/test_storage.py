@@ -3,10 +3,8 @@ read back from that small stack's synthesized JSON."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import cdktf
 import pytest
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTableGlobalSecondaryIndex
@@ -28,15 +26,11 @@ from modules.storage import (
     secure_bucket,
     table,
 )
-from tests.tf import bare_stack, decoded, only, ref, sample_platform
+from tests.tf import bare_stack, decoded, only, ref, sample_platform, synth
 
 PLATFORM = sample_platform()
 KEY_ARN = PLATFORM.key_arn
 ACCOUNT = PLATFORM.account_id
-
-
-def synth(stack: TerraformStack) -> dict[str, Any]:
-    return json.loads(cdktf.Testing.synth(stack))
 
 
 @pytest.fixture

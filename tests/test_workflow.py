@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import cdktf
 import pytest
 from cdktf import TerraformStack
 
 from modules.common import ASL_DIR, load_asl, load_json, placeholders, statement
 from modules.workflow import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS, Workflow
-from tests.tf import bare_stack, decoded, only, ref, sample_platform
+from tests.tf import bare_stack, decoded, only, ref, sample_platform, synth
 
 PLATFORM = sample_platform()
 ASL = "send-thank-you"
@@ -20,10 +18,6 @@ NAME = "reviews-test-thankyou-send-thank-you"
 # The block only passes substitutions through to load_asl; any value per placeholder will do.
 SUBSTITUTIONS = {name: f"sample-{name}" for name in placeholders(load_json(ASL_DIR / f"{ASL}.asl.json"))}
 TASK_STATEMENT = statement("PutItems", ["dynamodb:PutItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"])
-
-
-def synth(stack: TerraformStack) -> dict[str, Any]:
-    return json.loads(cdktf.Testing.synth(stack))
 
 
 @pytest.fixture

@@ -53,3 +53,17 @@ def bare_stack(name: str = "bare"):
     from cdktf import TerraformStack, Testing
 
     return TerraformStack(Testing.app(), name)
+
+
+def synth(stack: Any) -> dict[str, Any]:
+    """The Terraform JSON of one small stack (a building block constructed alone), parsed."""
+    import cdktf  # the bindings load only in tests that build constructs
+
+    return dict(json.loads(cdktf.Testing.synth(stack)))
+
+
+def resolved(stack: Any, value: Any) -> Any:
+    """``value`` with its tokens replaced by the Terraform references they stand for."""
+    from cdktf import DefaultTokenResolver, StringConcat, Tokenization
+
+    return Tokenization.resolve(value, scope=stack, preparing=False, resolver=DefaultTokenResolver(StringConcat()))
