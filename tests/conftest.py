@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -23,10 +24,18 @@ for _warning, _value in main.JSII_QUIET.items():
 
 
 @pytest.fixture(scope="session")
-def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("cdktf.out")
-    main.build(outdir)
-    return outdir
+def synth_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The app synthesized once per test run: xdist workers share the first one's output (a file lock keeps the
+    others waiting meanwhile), so a worker that only reads the JSON never loads the bindings for it."""
+    if worker_id == "master":
+        outdir = tmp_path_factory.mktemp("cdktf.out")
+        main.build(outdir)
+        return outdir
+    shared = tmp_path_factory.getbasetemp().parent / "cdktf.out"
+    with FileLock(f"{shared}.lock"):
+        if not (shared / "manifest.json").is_file():
+            main.build(shared)
+    return shared
 
 
 @pytest.fixture(scope="session")
