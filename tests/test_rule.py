@@ -117,14 +117,11 @@ def test_the_dead_letter_queue_is_encrypted_with_the_platform_key_and_kept_fourt
     assert DLQ_RETENTION_SECONDS == 14 * 24 * 3600
 
 
-def test_the_dead_letter_queue_admits_only_this_rule_and_only_over_tls(stack: TerraformStack) -> None:
-    made = _rule(stack)
-    _, policy = only(synth(stack), "aws_sqs_queue_policy", "dlq-policy")
-    queue_arn = _arn(stack, "aws_sqs_queue", made.dead_letter_queue)
-    assert policy["queue_url"] == ref("aws_sqs_queue", stack.get_logical_id(made.dead_letter_queue), "url")
-    assert decoded(policy, "policy")["Statement"] == [
+def only_this_rule(sid: str, stack: TerraformStack, made: Any, queue_arn: str) -> list[dict[str, Any]]:
+    """A queue policy that lets EventBridge send for this rule alone, over TLS only."""
+    return [
         {
-            "Sid": "OnlyThisRuleDeadLetters",
+            "Sid": sid,
             "Effect": "Allow",
             "Principal": {"Service": "events.amazonaws.com"},
             "Action": "sqs:SendMessage",
@@ -133,6 +130,14 @@ def test_the_dead_letter_queue_admits_only_this_rule_and_only_over_tls(stack: Te
         },
         deny_insecure_transport("sqs:*", queue_arn),
     ]
+
+
+def test_the_dead_letter_queue_admits_only_this_rule_and_only_over_tls(stack: TerraformStack) -> None:
+    made = _rule(stack)
+    _, policy = only(synth(stack), "aws_sqs_queue_policy", "dlq-policy")
+    queue_arn = _arn(stack, "aws_sqs_queue", made.dead_letter_queue)
+    assert policy["queue_url"] == ref("aws_sqs_queue", stack.get_logical_id(made.dead_letter_queue), "url")
+    assert decoded(policy, "policy")["Statement"] == only_this_rule("OnlyThisRuleDeadLetters", stack, made, queue_arn)
 
 
 # --------------------------------------------------------------------------------------------- the role
@@ -211,17 +216,7 @@ def test_a_queue_target_admits_only_this_rule_and_only_over_tls(stack: Terraform
     _, policy = only(synth(stack), "aws_sqs_queue_policy", "target-policy")
     queue_arn = ref("aws_sqs_queue", "queue", "arn")
     assert policy["queue_url"] == ref("aws_sqs_queue", "queue", "url")
-    assert decoded(policy, "policy")["Statement"] == [
-        {
-            "Sid": "OnlyThisRuleSends",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": queue_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": _arn(stack, "aws_cloudwatch_event_rule", made.rule)}},
-        },
-        deny_insecure_transport("sqs:*", queue_arn),
-    ]
+    assert decoded(policy, "policy")["Statement"] == only_this_rule("OnlyThisRuleSends", stack, made, queue_arn)
 
 
 def test_a_state_machine_target_gives_no_queue_policy_beyond_the_dead_letter_queues(stack: TerraformStack) -> None:
