@@ -57,8 +57,8 @@ def email_templates() -> dict[str, dict[str, Any]]:
 
 
 class Email(Construct):
-    """Inputs: ``platform``, ``settings`` (:class:`~modules.config.EmailSettings`: the From address),
-      ``manage_sender_identity``.
+    """Inputs: ``platform``, ``settings`` (:class:`~modules.config.EmailSettings`: the From address, and whether
+      this stack creates its SES identity).
     Defaults: the sender identity is created (SES then emails a verification link to it); TLS
       required for delivery; bounces and complaints suppressed; reputation metrics on; rendering
       failures, bounces, complaints and rejects published to the default event bus, where a rule
@@ -75,7 +75,6 @@ class Email(Construct):
         *,
         platform: Platform,
         settings: EmailSettings,
-        manage_sender_identity: bool = True,
     ):
         super().__init__(scope, id)
         self.platform = platform
@@ -96,7 +95,7 @@ class Email(Construct):
                 email_identity=self.sender_email,
                 configuration_set_name=self.configuration_set.configuration_set_name,
             )
-            if manage_sender_identity
+            if settings.manage_sender_identity
             else None
         )
         self.templates: dict[str, SesTemplate] = {}

@@ -245,9 +245,8 @@ class FrontendApi(Construct):
         throttling, requests per second and burst.
       site_origin: the origin of the stack's own pages (a Terraform reference to the CloudFront origin).
       execution_log_level: "ERROR" (default) or "INFO"; request and response bodies are never logged.
-      manage_account_logging_role: True (default) creates the role API Gateway logs with and sets it in the
-        region's API Gateway account settings. That setting is one per account and region: leave True in exactly
-        one stack per account and region, and False in the others (logging then relies on that stack's role).
+      Whether the stack sets the region's API Gateway account settings (the role API Gateway logs with) is the
+        settings' ``api_gateway_account_owner``: one stack per account and region may (see modules/config.py).
     Defaults: REGIONAL endpoint; request validation of bodies and parameters; one IAM role per integration,
       trusted only by apigateway.amazonaws.com from this account, allowed exactly the action it calls on the one
       resource (and, for the query, the table key through DynamoDB); JSON access logs to a KMS-encrypted log group, execution logs pre-created encrypted (API Gateway
@@ -274,7 +273,6 @@ class FrontendApi(Construct):
         settings: FrontendSettings,
         site_origin: str,
         execution_log_level: Literal["ERROR", "INFO"] = "ERROR",
-        manage_account_logging_role: bool = True,
     ):
         super().__init__(scope, id)
         where = f"FrontendApi {id}"
@@ -294,7 +292,6 @@ class FrontendApi(Construct):
         if not Token.is_unresolved(allowed_origin):
             checks.argument(where, "allowed_origin", checks.origin, allowed_origin)
         checks.argument(where, "execution_log_level", checks.one_of, execution_log_level, values=EXECUTION_LOG_LEVELS)
-        checks.argument(where, "manage_account_logging_role", checks.boolean, manage_account_logging_role)
         name = platform.name("frontend", "api")
 
         # What each integration calls, and nothing else.
@@ -373,7 +370,7 @@ class FrontendApi(Construct):
 
         self.logging_role: IamRole | None = None
         self.account: ApiGatewayAccount | None = None
-        if manage_account_logging_role:
+        if settings.api_gateway_account_owner:
             self.logging_role = IamRole(
                 self,
                 "logging-role",

@@ -80,7 +80,6 @@ class ReviewsStack(TerraformStack):
             "email",
             platform=platform,
             settings=config.email,
-            manage_sender_identity=config.email.manage_sender_identity,
         )
         self.analysis = Analysis(self, "analysis", platform=platform, bus=bus)
         self.thank_you = ThankYou(
@@ -124,7 +123,6 @@ class ReviewsStack(TerraformStack):
             cases_table=cases.cases_table,
             open_cases_index=cases.open_cases_index,
             user_pool=cases.user_pool,
-            manage_account_logging_role=config.frontend.api_gateway_account_owner,
         )
         # config.json tells the pages where the API is: written once the API exists.
         self.website.publish_config(api_url=self.frontend.url)

@@ -96,13 +96,13 @@ def test_the_send_statement_names_the_identity_the_configuration_set_and_exactly
 
 
 def test_an_unmanaged_sender_identity_is_not_created(stack: TerraformStack) -> None:
-    made = _email(stack, manage_sender_identity=False)
+    made = _email(stack, settings=EmailSettings(sender_email=SENDER, manage_sender_identity=False))
     assert made.identity is None
     assert resources(synth(stack), "aws_sesv2_email_identity") == {}
 
 
 def test_the_send_statement_spells_out_the_arn_of_an_unmanaged_sender_identity(stack: TerraformStack) -> None:
-    made = _email(stack, manage_sender_identity=False)
+    made = _email(stack, settings=EmailSettings(sender_email=SENDER, manage_sender_identity=False))
     identity, *_ = resolved(stack, made.send_statement(["thank-you"]))["Resource"]
     assert identity == f"arn:aws:ses:eu-west-1:{PLATFORM.account_id}:identity/{SENDER}"
 

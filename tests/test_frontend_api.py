@@ -807,6 +807,7 @@ SETTINGS: dict[str, Any] = {
     "allowed_origin": "https://reviews.example.com",
     "api_rate_limit": 10,
     "api_burst_limit": 20,
+    "api_gateway_account_owner": True,
 }
 
 
@@ -843,7 +844,7 @@ def test_valid_inputs_build_the_api(build):
 
 
 def test_the_account_logging_role_can_be_left_to_another_stack(build):
-    api = build(manage_account_logging_role=False)
+    api = build(api_gateway_account_owner=False)
     assert (api.logging_role, api.account) == (None, None)
 
 
@@ -906,9 +907,9 @@ def test_each_resource_must_be_of_its_kind_not_a_name_or_an_arn(build, setting):
         build(**{setting: "arn:aws:states:eu-west-1:123456789012:stateMachine:resolve"})
 
 
-def test_manage_account_logging_role_must_be_a_boolean(build):
-    with pytest.raises(ValueError, match="manage_account_logging_role"):
-        build(manage_account_logging_role="yes")
+def test_api_gateway_account_owner_must_be_a_boolean(build):
+    with pytest.raises(ValueError, match="api_gateway_account_owner"):
+        build(api_gateway_account_owner="yes")
 
 
 @pytest.mark.parametrize("fragment", ["${name}", "%{ if x }"], ids=["interpolation", "directive"])
