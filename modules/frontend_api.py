@@ -169,19 +169,26 @@ def _inline_templates(document: dict[str, Any]) -> None:
                     by_type[content_type] = mapping_template(file_name)
 
 
+# On every answer: answers carry reviewers' names, emails and texts, which no cache may keep and no browser may
+# sniff into something other than JSON.
+PRIVATE_ANSWER_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
 def _add_cors(document: dict[str, Any], allowed_origin: str) -> None:
-    """The origin header on every method, integration and gateway response, and a preflight on every path."""
-    origin = f"'{allowed_origin}'"
+    """The origin and privacy headers on every method, integration and gateway response, and a preflight on every
+    path."""
+    headers = {"Access-Control-Allow-Origin": allowed_origin, **PRIVATE_ANSWER_HEADERS}
     for item in document["paths"].values():
         for operation in item.values():
             for response in operation["responses"].values():
-                response.setdefault("headers", {})["Access-Control-Allow-Origin"] = {"schema": {"type": "string"}}
+                for name in headers:
+                    response.setdefault("headers", {})[name] = {"schema": {"type": "string"}}
             for response in operation["x-amazon-apigateway-integration"]["responses"].values():
-                response.setdefault("responseParameters", {})["method.response.header.Access-Control-Allow-Origin"] = (
-                    origin
-                )
+                for name, value in headers.items():
+                    response.setdefault("responseParameters", {})[f"method.response.header.{name}"] = f"'{value}'"
     for response in document["x-amazon-apigateway-gateway-responses"].values():
-        response.setdefault("responseParameters", {})["gatewayresponse.header.Access-Control-Allow-Origin"] = origin
+        for name, value in headers.items():
+            response.setdefault("responseParameters", {})[f"gatewayresponse.header.{name}"] = f"'{value}'"
 
     preflight = load_json(common.API_DIR / "cors-preflight.json")
     for path, item in document["paths"].items():

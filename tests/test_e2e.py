@@ -158,6 +158,15 @@ def test_a_token_from_another_pool_is_refused(system):
     assert system.request("GET", "/cases", headers={"Authorization": forged}).status == 401
 
 
+def test_answers_with_reviewers_data_are_not_cached_nor_sniffed(system, agent_token):
+    for answer in (
+        system.request("GET", "/cases", headers={"Authorization": agent_token}),
+        system.request("POST", "/cases/no-such-case/resolution", {"note": "x"}, headers={"Authorization": agent_token}),
+        system.request("POST", "/reviews", raw=b"not json"),
+    ):
+        assert (answer.headers["Cache-Control"], answer.headers["X-Content-Type-Options"]) == ("no-store", "nosniff")
+
+
 def test_resolving_an_unknown_case_answers_404(system, agent_token):
     answer = system.request("POST", "/cases/no-such-case/resolution", {"note": "x"}, {"Authorization": agent_token})
     assert answer.status == 404

@@ -967,3 +967,18 @@ def test_the_body_rules_that_would_refuse_valid_reviews_only_count_and_block_out
     assert match["byte_match_statement"][0]["search_string"] == "/reviews"
     # The whole body of the largest valid review is inspected (5,000 characters as 12-byte escapes).
     assert acl["association_config"]["request_body"][0]["api_gateway"]["default_size_inspection_limit"] == "KB_64"
+
+
+def test_every_answer_is_kept_by_no_cache_and_sniffed_by_no_browser(document):
+    expected = {"Cache-Control": "'no-store'", "X-Content-Type-Options": "'nosniff'"}
+    # A preflight carries no data, and browsers cache it on purpose (Access-Control-Max-Age).
+    answers = {key: operation for key, operation in operations(document).items() if key[1] != "options"}
+    for key, operation in answers.items():
+        for status, response in operation["responses"].items():
+            assert set(expected) <= set(response["headers"]), (key, status)
+        for status, response in operation["x-amazon-apigateway-integration"].get("responses", {}).items():
+            parameters = response["responseParameters"]
+            assert {name: parameters[f"method.response.header.{name}"] for name in expected} == expected, (key, status)
+    for kind, response in document["x-amazon-apigateway-gateway-responses"].items():
+        parameters = response["responseParameters"]
+        assert {name: parameters[f"gatewayresponse.header.{name}"] for name in expected} == expected, kind
