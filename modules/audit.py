@@ -40,7 +40,7 @@ from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import (
 from constructs import Construct
 
 from modules import checks
-from modules.common import policy_document, statement
+from modules.common import EVENT_SCHEMA_DIR, load_json, policy_document, statement
 from modules.config import AuditSettings
 from modules.event_bus import EventBus
 from modules.routing import rule_pattern
@@ -274,6 +274,7 @@ class Audit(Construct):
             bus=bus.bus,
             pattern=rule_pattern(SERVICE, RULE, negative_case_threshold=None, account_id=platform.account_id),
             target=self.delivery_stream,
+            input_transformer=load_json(EVENT_SCHEMA_DIR / "audit-record.json"),
         )
 
         # Glue and Athena names take underscores: a hyphen needs quoting in every query.

@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTarget,
     CloudwatchEventTargetDeadLetterConfig,
+    CloudwatchEventTargetInputTransformer,
     CloudwatchEventTargetRetryPolicy,
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -66,6 +67,8 @@ class EventRule(Construct):
         MatchedEvents with this text (what happened, what to do) as the alarm's description.
     Defaults: 8 attempts within one hour, then the event goes to an SQS dead-letter queue encrypted
       with the platform key, kept 14 days, reachable only over TLS and only by this rule; no match alarm.
+      input_transformer: ``{"inputPaths", "inputTemplate"}``, what the target receives instead of the event
+        (EventBridge's InputTransformer); None, the event as it is.
     Exposes: ``rule``, ``target``, ``role`` (None for a queue), ``target_policy`` (the queue's policy, None
       otherwise), ``dead_letter_queue``, ``pattern``, ``bus``, ``match_alarm``, ``metric_dimensions``.
     """
@@ -85,6 +88,7 @@ class EventRule(Construct):
         retry_attempts: int = 8,
         max_event_age_seconds: int = 3600,
         match_alarm: str | None = None,
+        input_transformer: Mapping[str, Any] | None = None,
     ):
         super().__init__(scope, id)
         if not isinstance(target, TARGET_KINDS):
@@ -155,6 +159,14 @@ class EventRule(Construct):
             dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=self.dead_letter_queue.arn),
             retry_policy=CloudwatchEventTargetRetryPolicy(
                 maximum_retry_attempts=retry_attempts, maximum_event_age_in_seconds=max_event_age_seconds
+            ),
+            input_transformer=(
+                CloudwatchEventTargetInputTransformer(
+                    input_paths=dict(input_transformer["inputPaths"]),
+                    input_template=input_transformer["inputTemplate"],
+                )
+                if input_transformer is not None
+                else None
             ),
         )
 

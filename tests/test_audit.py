@@ -302,3 +302,30 @@ def test_an_invalid_audit_input_is_rejected_by_name(bare: Any, setting: str, val
 def test_an_audit_bus_that_is_not_an_event_bus_is_rejected_by_name(bare: Any) -> None:
     with pytest.raises(TypeError, match="bus"):
         _build(bare, bus="reviews-dev-events-bus")
+
+
+def test_the_audit_target_keeps_every_event_but_its_callback_token(dev):
+    from offline.events.delivery import transform
+    from tests.events import case_opened
+
+    _, target = only(dev, "aws_cloudwatch_event_target", "audit")
+    [transformer] = (
+        target["input_transformer"] if isinstance(target["input_transformer"], list) else [target["input_transformer"]]
+    )
+    event = case_opened()
+    record = json.loads(
+        transform(
+            {"InputPathsMap": transformer["input_paths"], "InputTemplate": transformer["input_template"]},
+            event,
+            rule_arn="arn:aws:events:eu-west-1:123456789012:rule/r",
+            rule_name="r",
+        )
+    )
+    assert "callbackToken" in event["detail"]["metadata"]
+    assert record == {
+        **event,
+        "detail": {
+            "metadata": {"idempotency-key": event["detail"]["metadata"]["idempotency-key"]},
+            "data": event["detail"]["data"],
+        },
+    }

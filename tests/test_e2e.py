@@ -93,6 +93,19 @@ def test_a_negative_review_opens_a_waiting_case_with_its_token_and_emails_suppor
     assert emails_to(system, "neg-open@example.com") == []
 
 
+def test_the_audit_trail_records_a_case_without_its_callback_token(system):
+    key = submitted(system, review("negative", email="neg-audit@example.com"))
+    system.cloud.drain(60)
+    [opened] = [e for e in events_of(system, key) if e["detail-type"] == "CaseOpened"]
+    token = opened["detail"]["metadata"]["callbackToken"]
+    system.cloud.flush_firehose()
+    records = audit_of(system, key)
+    [audited] = [r for r in records if r["detail-type"] == "CaseOpened"]
+    assert audited["detail"] == {"metadata": {"idempotency-key": key}, "data": opened["detail"]["data"]}
+    assert {r["detail-type"] for r in records} >= {"ReviewSubmitted", "ReviewAnalysed", "CaseOpened"}
+    assert all(token not in json.dumps(r) for r in records)
+
+
 def test_agents_see_open_cases_newest_first_without_tokens(system, agent_token):
     first = submitted(system, review("negative"))
     second = submitted(system, review("negative"))
