@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.cognito_user_pool import (
     CognitoUserPoolAdminCreateUserConfig,
     CognitoUserPoolPasswordPolicy,
     CognitoUserPoolSoftwareTokenMfaConfiguration,
+    CognitoUserPoolUserAttributeUpdateSettings,
 )
 from cdktf_cdktf_provider_aws.cognito_user_pool_client import (
     CognitoUserPoolClient,
@@ -184,6 +185,11 @@ class CustomerService(Construct):
                 ]
             ),
             deletion_protection="ACTIVE",
+            # An unverified new address never takes effect: the old one stays (and stays the verified email claim)
+            # until the agent proves the new one. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html
+            user_attribute_update_settings=CognitoUserPoolUserAttributeUpdateSettings(
+                attributes_require_verification_before_update=["email"]
+            ),
         )
         self.user_pool_client = CognitoUserPoolClient(
             self,
@@ -194,6 +200,10 @@ class CustomerService(Construct):
             # The console is a static page: it signs in with SRP or a password over TLS, never with a secret.
             explicit_auth_flows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             prevent_user_existence_errors="ENABLED",
+            # What the console's tokens say of an agent (the resolution records the verified email), and all an
+            # agent may change through it: the display name, nothing an authorization reads.
+            read_attributes=["email", "email_verified", "name"],
+            write_attributes=["name"],
             enable_token_revocation=True,
             id_token_validity=60,
             access_token_validity=60,

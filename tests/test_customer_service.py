@@ -65,7 +65,7 @@ class Desk:
         return self.harness.run(self.desk, latest)
 
     def resolve(self, case_id: str, note: str = "Refunded, and a fresh pizza is on its way.") -> dict[str, Any]:
-        return self.harness.run(self.resolver, {"caseId": case_id, "note": note, "agent": "agent@example.com"})
+        return self.harness.run(self.resolver, {"caseId": case_id, "note": note, "agent": "agent-7", "agentEmail": "agent@example.com"})
 
     def case_item(self, case_id: str = "review-1") -> dict[str, Any] | None:
         return self.harness.item(CASES, "caseId", case_id)
@@ -120,7 +120,11 @@ def test_resolving_a_case_resumes_the_workflow_which_follows_up_and_publishes_ca
     follow_up = [e for e in desk.harness.emails() if e.destinations == {"ToAddresses": ["ada@example.com"]}]
     assert len(follow_up) == 1 and "Refunded, and a fresh pizza is on its way." in follow_up[0].text
     [case_resolved] = desk.harness.published("CaseResolved")
-    assert case_resolved["detail"]["data"]["resolution"]["agent"] == "agent@example.com"
+    assert case_resolved["detail"]["data"]["resolution"] == {
+        "note": case_resolved["detail"]["data"]["resolution"]["note"],
+        "agent": "agent-7",
+        "agentEmail": "agent@example.com",
+    }
     jsonschema.Draft4Validator(event_schema("case-resolved")).validate(case_resolved)
 
 
@@ -230,3 +234,11 @@ def test_a_follow_up_that_ses_refuses_fails_the_case_workflow_after_retries():
         assert finished["status"] == "FAILED"
         assert waits == [2.0, 4.0, 8.0, 16.0, 32.0]  # MaxAttempts 5, doubling from 2 s
         assert harness.published("CaseResolved") == []
+
+
+def test_an_agents_email_changes_only_once_verified_and_the_console_cannot_write_it(dev):
+    _, pool = only(dev, "aws_cognito_user_pool", "agents")
+    assert pool["user_attribute_update_settings"] == {"attributes_require_verification_before_update": ["email"]}
+    _, client = only(dev, "aws_cognito_user_pool_client", "console")
+    assert client["write_attributes"] == ["name"]
+    assert set(client["read_attributes"]) == {"email", "email_verified", "name"}

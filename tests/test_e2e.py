@@ -130,7 +130,11 @@ def test_an_agent_resolving_a_case_sends_the_follow_up_and_publishes_case_resolv
     [follow_up] = emails_to(system, "neg-resolve@example.com")
     assert "Refunded <b>in full</b>." in follow_up.text and "&lt;b&gt;" in follow_up.html
     [resolved] = [e for e in events_of(system, key) if e["detail-type"] == "CaseResolved"]
-    assert resolved["detail"]["data"]["resolution"]["agent"] == "agent@example.com"
+    # The agent by the username Cognito gave them (an id they cannot change), and their verified email.
+    pool_id, _ = system.user_pool()
+    username = system.cloud.client("cognito-idp").admin_get_user(UserPoolId=pool_id, Username="agent@example.com")
+    resolution = resolved["detail"]["data"]["resolution"]
+    assert (resolution["agent"], resolution["agentEmail"]) == (username["Username"], "agent@example.com")
     assert case_item(system, key)["status"]["S"] == "RESOLVED"
     assert [
         c

@@ -723,7 +723,7 @@ def test_several_cases_are_listed_in_query_order(document):
 
 # --- POST /cases/{caseId}/resolution templates --------------------------------------------------------
 
-AGENT_CLAIMS = {"cognito:username": "agent-7", "email": "agent7@example.com"}
+AGENT_CLAIMS = {"cognito:username": "agent-7", "email": "agent7@example.com", "email_verified": "true"}
 
 
 def resolution_input(document, stage_variables, *, case_id="case-1", note="Refunded.", claims=None) -> dict[str, Any]:
@@ -739,9 +739,18 @@ def resolution_input(document, stage_variables, *, case_id="case-1", note="Refun
     return json.loads(request["input"])
 
 
-def test_the_resolution_starts_the_resolve_workflow_with_case_note_and_the_agents_email(document, stage_variables):
-    expected = {"caseId": "case-1", "note": "Refunded.", "agent": "agent7@example.com"}
+def test_the_resolution_names_the_agent_by_username_and_verified_email(document, stage_variables):
+    expected = {"caseId": "case-1", "note": "Refunded.", "agent": "agent-7", "agentEmail": "agent7@example.com"}
     assert resolution_input(document, stage_variables) == expected
+
+
+@pytest.mark.parametrize("verified", ["false", None])
+def test_an_unverified_email_is_not_recorded_as_the_agents(document, stage_variables, verified):
+    claims = {"cognito:username": "agent-7", "email": "someone-else@example.com"}
+    if verified is not None:
+        claims["email_verified"] = verified
+    execution_input = resolution_input(document, stage_variables, claims=claims)
+    assert (execution_input["agent"], execution_input["agentEmail"]) == ("agent-7", "")
 
 
 @pytest.mark.parametrize("nasty", list(NASTY), ids=list(NASTY))
@@ -753,7 +762,7 @@ def test_the_resolution_input_carries_the_note_and_case_id_exactly(document, sta
 
 def test_the_agent_is_the_username_when_the_token_has_no_email(document, stage_variables):
     execution_input = resolution_input(document, stage_variables, claims={"cognito:username": "agent-7"})
-    assert execution_input["agent"] == "agent-7"
+    assert (execution_input["agent"], execution_input["agentEmail"]) == ("agent-7", "")
 
 
 def resolution_answer(document, answer: dict[str, Any]) -> RenderResult:

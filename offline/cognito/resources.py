@@ -34,6 +34,12 @@ def _user_pool(cloud: OfflineCloud, resource: Resource, config: dict[str, Any]) 
             if recovery
             else None,
             DeletionProtection=config.get("deletion_protection"),
+            UserAttributeUpdateSettings=some(
+                AttributesRequireVerificationBeforeUpdate=first(config.get("user_attribute_update_settings")).get(
+                    "attributes_require_verification_before_update"
+                )
+            )
+            or None,
         )
     )["UserPool"]
     if config.get("mfa_configuration", "OFF") != "OFF":
@@ -71,6 +77,8 @@ def _user_pool_client(cloud: OfflineCloud, resource: Resource, config: dict[str,
             ExplicitAuthFlows=config.get("explicit_auth_flows"),
             PreventUserExistenceErrors=config.get("prevent_user_existence_errors"),
             EnableTokenRevocation=config.get("enable_token_revocation"),
+            ReadAttributes=config.get("read_attributes"),
+            WriteAttributes=config.get("write_attributes"),
             IdTokenValidity=config.get("id_token_validity"),
             AccessTokenValidity=config.get("access_token_validity"),
             RefreshTokenValidity=config.get("refresh_token_validity"),
