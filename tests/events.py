@@ -129,7 +129,11 @@ def case_resolved(**overrides: Any) -> Event:
     data = {
         "caseId": REVIEW_ID,
         "reviewId": REVIEW_ID,
-        "resolution": {"note": "Refunded, and a fresh pizza is on its way.", "agent": "agent-7", "agentEmail": "agent@example.com"},
+        "resolution": {
+            "note": "Refunded, and a fresh pizza is on its way.",
+            "agent": "agent-7",
+            "agentEmail": "agent@example.com",
+        },
         "resolvedAt": "2026-11-27T12:00:00Z",
         "followUpMessageId": "message-2",
         **overrides,

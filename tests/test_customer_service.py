@@ -65,7 +65,9 @@ class Desk:
         return self.harness.run(self.desk, latest)
 
     def resolve(self, case_id: str, note: str = "Refunded, and a fresh pizza is on its way.") -> dict[str, Any]:
-        return self.harness.run(self.resolver, {"caseId": case_id, "note": note, "agent": "agent-7", "agentEmail": "agent@example.com"})
+        return self.harness.run(
+            self.resolver, {"caseId": case_id, "note": note, "agent": "agent-7", "agentEmail": "agent@example.com"}
+        )
 
     def case_item(self, case_id: str = "review-1") -> dict[str, Any] | None:
         return self.harness.item(CASES, "caseId", case_id)
