@@ -220,12 +220,15 @@ _original_wait_for_task_token = StateTaskServiceCallback._eval_wait_for_task_tok
 
 
 def _wait_for_task_token(self: StateTaskServiceCallback, *args: Any, **kwargs: Any) -> Any:
-    """moto's wait, after which the task is closed whatever ended it: its token answers TaskTimedOut."""
-    outcome = _original_wait_for_task_token(self, *args, **kwargs)
+    """moto's wait, after which the task is closed whatever ended it: its token answers TaskTimedOut. Closed before
+    the wait's outcome (a timeout raises) reaches the history, so nobody who reads TaskTimedOut there can still
+    answer the token."""
     endpoint = kwargs.get("callback_endpoint", args[2] if len(args) > 2 else None)
-    if endpoint is not None:
-        endpoint.report(CallbackConsumerTimeout())
-    return outcome
+    try:
+        return _original_wait_for_task_token(self, *args, **kwargs)
+    finally:
+        if endpoint is not None:
+            endpoint.report(CallbackConsumerTimeout())
 
 
 class _RecordedWaits:
