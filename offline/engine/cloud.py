@@ -165,12 +165,8 @@ class OfflineCloud:
         self._exit.close()
 
     def _moto_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}}
-        # Loading AWS's managed policies costs most of a second: only when the stack attaches one.
-        attachments = self.stack.of_type("aws_iam_role_policy_attachment")
-        if any(":iam::aws:policy/" in json.dumps(r.config) for r in attachments):
-            config["iam"] = {"load_aws_managed_policies": True}
-        return config
+        # AWS's managed policies are given one by one as the stack attaches them (offline.iam.resources).
+        return {"stepfunctions": {"execute_state_machine": True}, "iam": {"load_aws_managed_policies": False}}
 
     def _create_all(self) -> None:
         for wave in self.stack.waves():
