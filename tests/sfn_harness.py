@@ -22,6 +22,7 @@ REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 BUS = "reviews-test-bus"
 SENDER = "reviews@example.com"
+CONFIGURATION_SET = "messages"
 DONE = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
@@ -41,6 +42,8 @@ class Harness:
         self.events.put_rule(Name="capture-all", EventBusName=BUS, EventPattern=json.dumps({"account": [ACCOUNT]}))
         self.events.put_targets(Rule="capture-all", EventBusName=BUS, Targets=[{"Id": "queue", "Arn": queue_arn}])
         self.ses.verify_email_identity(EmailAddress=SENDER)
+        # SES refuses a send through a configuration set that does not exist; the workflows name this one.
+        boto3.client("sesv2", region_name=REGION).create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
         self._captured: list[dict[str, Any]] = []
 
     def create_template(self, name: str, stem: str) -> None:

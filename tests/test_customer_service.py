@@ -11,7 +11,7 @@ import pytest
 from modules.common import event_schema
 from modules.customer_service import OPEN_CASE_ATTRIBUTES
 from tests.events import negative_review_analysed
-from tests.sfn_harness import BUS, SENDER, Harness, aws
+from tests.sfn_harness import BUS, CONFIGURATION_SET, SENDER, Harness, aws
 from tests.tf import decoded, only, references
 
 CASES = "cases"
@@ -27,7 +27,7 @@ class Desk:
         harness.create_table(CASES, "caseId")
         for stem in ("follow-up", "case-opened", "case-escalated"):
             harness.create_template(stem, stem)
-        email = {"SenderEmail": SENDER, "ConfigurationSetName": "messages"}
+        email = {"SenderEmail": SENDER, "ConfigurationSetName": CONFIGURATION_SET}
         self.case = harness.state_machine(
             "handle-negative-review",
             {

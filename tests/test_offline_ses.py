@@ -211,6 +211,11 @@ def test_a_renderable_template_is_delivered_and_publishes_nothing() -> None:
     assert (email.id, email.subject, email.text) == (message_id, "Thanks Ada", "Hi Ada")
 
 
+def test_a_send_through_a_configuration_set_that_does_not_exist_is_refused() -> None:
+    with OfflineCloud(_stack()) as running, pytest.raises(ClientError, match="NotFoundException"):
+        _send(running, {"name": "Ada"}, ConfigurationSetName="no-such-set")
+
+
 # ------------------------------------------------------------------------------ event destinations refused
 
 

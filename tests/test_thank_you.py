@@ -7,7 +7,7 @@ import jsonschema
 from modules.common import event_schema
 from offline.engine.aws import aws_error
 from tests.events import review, review_analysed
-from tests.sfn_harness import BUS, SENDER, aws
+from tests.sfn_harness import BUS, CONFIGURATION_SET, SENDER, aws
 from tests.tf import decoded, only
 
 TABLE = "idempotency"
@@ -24,7 +24,7 @@ def setup(harness):
             "IdempotencyTableName": TABLE,
             "IdempotencyTtlSeconds": "3600",
             "SenderEmail": SENDER,
-            "ConfigurationSetName": "messages",
+            "ConfigurationSetName": CONFIGURATION_SET,
             "ThankYouTemplateName": TEMPLATE,
         },
     )

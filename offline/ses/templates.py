@@ -3,7 +3,7 @@
 ``SendEmail`` with ``Content.Template`` raises NotImplementedError in moto. While :func:`installed` is entered it is
 rendered with Handlebars (as SES does: values HTML-escaped in the HTML part) from the templates created with
 CreateTemplate, and recorded in the SES backend's ``sent_messages`` as a :class:`RenderedEmail`
-(:func:`sent_emails`).
+(:func:`sent_emails`). A configuration set the call names must exist.
 
 A template variable without a value does not refuse the call, as SES does not: SES accepts the email (a
 MessageId), sends nothing, and publishes a Rendering Failure event to the configuration set's destinations
@@ -27,9 +27,11 @@ from typing import Any
 from unittest import mock
 
 import pybars
+from botocore.exceptions import ClientError
 from moto.ses.models import ses_backends
 from moto.sesv2.responses import SESV2Response
 
+from offline.engine.aws import aws_error
 from offline.ses import publishing
 
 
@@ -112,6 +114,10 @@ def _send_templated_email(response: SESV2Response) -> str:
 
         raise MessageRejectedError(f"Email address not verified {source}")
     configuration_set = params.get("ConfigurationSetName")
+    if configuration_set is not None and configuration_set not in backend.config_sets:
+        raise aws_error(
+            "sesv2", "SendEmail", "NotFoundException", f"Configuration set {configuration_set} does not exist."
+        )
     template_name = content["Template"]["TemplateName"]
     template = backend.get_template(template_name)
     data = json.loads(content["Template"].get("TemplateData", "{}"))
@@ -176,11 +182,20 @@ def _mail(
 _original_send_email = SESV2Response.send_email
 
 
+def _send_email(self: SESV2Response) -> str:
+    try:
+        return _send_templated_email(self)
+    except ClientError as error:
+        from moto.core.exceptions import JsonRESTError
+
+        raise JsonRESTError(error.response["Error"]["Code"], error.response["Error"]["Message"]) from error
+
+
 @contextmanager
 def installed() -> Iterator[None]:
     """For the block, SESv2 SendEmail of a template renders and records it, or publishes its rendering failure;
     the configuration sets' event destinations start empty."""
-    with publishing.fresh(), mock.patch.object(SESV2Response, "send_email", _send_templated_email):
+    with publishing.fresh(), mock.patch.object(SESV2Response, "send_email", _send_email):
         yield
 
 
