@@ -69,6 +69,7 @@ TAG_KEY_PATTERN = re.compile(r"^[\w .:/=+\-@]{1,128}$")
 TAG_VALUE_PATTERN = re.compile(r"^[\w .:/=+\-@]{0,256}$")
 INDEX_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 EVENT_SOURCE_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
+ACCOUNT_ID_PATTERN = re.compile(r"^[0-9]{12}$")
 
 
 class CheckError(ValueError):
@@ -257,7 +258,7 @@ def event_sources(value: Any) -> tuple[str, ...]:
 
 def account_id(value: Any) -> str:
     """An AWS account id: twelve digits."""
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{12}", value):
+    if not _matches(value, ACCOUNT_ID_PATTERN):
         raise CheckError(f"{value!r} must be an AWS account id: 12 digits, as a string")
     return value
 
