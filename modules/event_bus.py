@@ -4,6 +4,7 @@ registry holding the JSON Schema of every event in ``contracts/events/``."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_archive import CloudwatchEventArchive
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
@@ -15,10 +16,34 @@ from modules.common import event_catalogue, event_schema, statement
 from modules.config import EventBusSettings
 from modules.security import Platform
 
+CALLBACK_TOKEN = "callbackToken"
+
+
+def carries_callback_token(entry: dict[str, Any]) -> bool:
+    """Whether the catalogued event's metadata holds a task token (CaseOpened, CaseEscalated): with
+    states:SendTaskSuccess it resolves a case with no agent recorded, so it is kept out of the archive."""
+    schema = event_schema(entry["schema"])
+    metadata = schema["properties"]["detail"]["properties"]["metadata"]
+    if "$ref" in metadata:
+        metadata = schema["definitions"][metadata["$ref"].removeprefix("#/definitions/")]
+    return CALLBACK_TOKEN in metadata.get("properties", {})
+
+
+def archive_pattern() -> dict[str, list[str]]:
+    """The archive's event pattern: every catalogued event but those carrying a callback token. Replaying one of
+    those would hand the case desk a token whose task has long been answered or timed out; the case lives on in
+    the cases table and the audit trail."""
+    kept = [entry for entry in event_catalogue() if not carries_callback_token(entry)]
+    return {
+        "source": sorted({entry["source"] for entry in kept}),
+        "detail-type": sorted(entry["detailType"] for entry in kept),
+    }
+
 
 class EventBus(Construct):
     """Inputs: ``platform``, ``settings`` (:class:`~modules.config.EventBusSettings`: the archive's retention).
-    Defaults: an archive of every event on the bus for replay; one registry schema per catalogued event.
+    Defaults: an archive, encrypted with the platform key, of every catalogued event that carries no callback
+    token (:func:`archive_pattern`), for replay; one registry schema per catalogued event.
     Exposes: ``bus``, ``archive``, ``registry``, ``schemas`` (by detail-type),
     ``put_events_statement()`` for the roles of publishers.
     """
@@ -32,9 +57,12 @@ class EventBus(Construct):
             self,
             "archive",
             name=platform.name("events", "archive"),
-            description="Every event of the review system, for replay",
+            description="Every event of the review system but those carrying a callback token, for replay",
             event_source_arn=self.bus.arn,
+            event_pattern=json.dumps(archive_pattern(), sort_keys=True),
             retention_days=settings.archive_retention_days,
+            # The key policy admits EventBridge for the stack's buses (modules/security.py).
+            kms_key_identifier=platform.key_arn,
         )
         self.registry = SchemasRegistry(
             self, "registry", name=platform.name("events", "schemas"), description="Review system event schemas"

@@ -66,7 +66,8 @@ class EventRule(Construct):
       match_alarm: when given, every event the rule matches is a failure: operations alarms on the rule's
         MatchedEvents with this text (what happened, what to do) as the alarm's description.
     Defaults: 8 attempts within one hour, then the event goes to an SQS dead-letter queue encrypted
-      with the platform key, kept 14 days, reachable only over TLS and only by this rule; no match alarm.
+      with the platform key, kept 14 days, reachable only over TLS, written only by this rule and read only
+      by the platform's operator role (a queue target gets the same policy); no match alarm.
       input_transformer: ``{"inputPaths", "inputTemplate"}``, what the target receives instead of the event
         (EventBridge's InputTransformer); None, the event as it is.
     Exposes: ``rule``, ``target``, ``role`` (None for a queue), ``target_policy`` (the queue's policy, None
@@ -129,11 +130,11 @@ class EventRule(Construct):
             kms_master_key_id=platform.key_arn,
             message_retention_seconds=DLQ_RETENTION_SECONDS,
         )
-        self._admit_only_this_rule("dlq-policy", self.dead_letter_queue, "OnlyThisRuleDeadLetters")
+        self._admit_only_this_rule("dlq-policy", self.dead_letter_queue, "OnlyThisRuleDeadLetters", platform)
         self.role: IamRole | None = None
         self.target_policy: SqsQueuePolicy | None = None
         if isinstance(target, SqsQueue):
-            self.target_policy = self._admit_only_this_rule("target-policy", target, "OnlyThisRuleSends")
+            self.target_policy = self._admit_only_this_rule("target-policy", target, "OnlyThisRuleSends", platform)
         else:
             self.role = IamRole(
                 self,
@@ -178,7 +179,9 @@ class EventRule(Construct):
             return {"RuleName": self.rule.name}
         return {"RuleName": self.rule.name, "EventBusName": self.rule.event_bus_name}
 
-    def _admit_only_this_rule(self, id: str, queue: SqsQueue, sid: str) -> SqsQueuePolicy:
+    def _admit_only_this_rule(self, id: str, queue: SqsQueue, sid: str, platform: Platform) -> SqsQueuePolicy:
+        """The queue's policy: only this rule sends, only the platform's operator role receives (a dead letter is
+        the whole event, a case's callback token and a reviewer's name and email included), only over TLS."""
         return SqsQueuePolicy(
             self,
             id,
@@ -192,6 +195,16 @@ class EventRule(Construct):
                         "Action": "sqs:SendMessage",
                         "Resource": queue.arn,
                         "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
+                    },
+                    # A Deny beats any identity policy of the account, administrators' included.
+                    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+                    {
+                        "Sid": "OnlyTheOperatorReceives",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sqs:ReceiveMessage",
+                        "Resource": queue.arn,
+                        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": platform.operator_role_arn}},
                     },
                     deny_insecure_transport("sqs:*", queue.arn),
                 ]

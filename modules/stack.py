@@ -71,6 +71,7 @@ class ReviewsStack(TerraformStack):
             prefix=config.prefix,
             key_arn=security.key.arn,
             log_retention_days=config.log_retention_days,
+            operator_role_arn=security.operator_role.arn,
         )
         self.platform = platform
         self.events = EventBus(self, "events", platform=platform, settings=config.events)

@@ -55,8 +55,9 @@ class Workflow(Construct):
       asl: the ASL file's stem; every ``${Placeholder}`` in it must be in ``substitutions``.
       workflow_type: "STANDARD" (long waits, exactly-once) or "EXPRESS" (short, high volume).
       statements: the IAM statements the ASL's Task states need, and nothing more.
-    Defaults: logging level ALL with execution data to a KMS-encrypted log group with the platform's
-      retention, X-Ray tracing on, a role trusted only by states.amazonaws.com from this account.
+    Defaults: logging level ALL without execution data (every state's events, none of its input or output) to a
+      KMS-encrypted log group with the platform's retention, X-Ray tracing on, a role trusted only by
+      states.amazonaws.com from this account.
     Exposes: ``state_machine``, ``role``, ``log_group``, ``asl``, ``statements``.
     """
 
@@ -112,8 +113,12 @@ class Workflow(Construct):
             type=workflow_type,
             role_arn=self.role.arn,
             definition=load_asl(asl, substitutions),
+            # Execution data would copy every state's input and output into the logs: a case's callback token
+            # (with states:SendTaskSuccess, enough to resolve it with no agent) and reviewers' names and emails.
+            # Without it the logs still show each state entered, exited and failed, with the error's name and cause.
+            # https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
             logging_configuration=SfnStateMachineLoggingConfiguration(
-                level="ALL", include_execution_data=True, log_destination=f"{self.log_group.arn}:*"
+                level="ALL", include_execution_data=False, log_destination=f"{self.log_group.arn}:*"
             ),
             tracing_configuration=SfnStateMachineTracingConfiguration(enabled=True),
             # Creation checks that the role may deliver logs, so the policy must exist first.

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from cdktf import TerraformStack
+from moto.events.models import EventPattern
 
 from modules.common import EVENT_SCHEMA_DIR, event_catalogue, event_schema, load_json
 from modules.config import EventBusSettings
-from modules.event_bus import EventBus
+from modules.event_bus import CALLBACK_TOKEN, EventBus, archive_pattern, carries_callback_token
+from tests.events import matches, sample
 from tests.tf import bare_stack, only, ref, resolved, resources, sample_platform, synth
 
 PLATFORM = sample_platform()
@@ -32,14 +35,28 @@ def test_the_bus_is_named_after_the_platform(stack: TerraformStack) -> None:
     assert bus == {"name": "reviews-test-events-bus", "description": "Review system events"}
 
 
-def test_the_archive_keeps_every_event_of_the_bus_for_the_given_days(stack: TerraformStack) -> None:
+def test_the_archive_keeps_the_bus_events_for_the_given_days_under_the_platform_key(stack: TerraformStack) -> None:
     made = _bus(stack, archive_retention_days=90)
     _, archive = only(synth(stack), "aws_cloudwatch_event_archive", "archive")
     assert archive["name"] == "reviews-test-events-archive"
     assert archive["event_source_arn"] == ref("aws_cloudwatch_event_bus", stack.get_logical_id(made.bus), "arn")
     assert archive["retention_days"] == 90
-    # No pattern: the archive takes everything, so any event can be replayed.
-    assert "event_pattern" not in archive
+    assert archive["kms_key_identifier"] == PLATFORM.key_arn
+    assert json.loads(archive["event_pattern"]) == archive_pattern()
+
+
+@pytest.mark.parametrize("entry", event_catalogue(), ids=lambda entry: entry["detailType"])
+def test_the_archive_takes_every_catalogued_event_but_those_carrying_a_callback_token(entry: dict[str, Any]) -> None:
+    event = sample(entry)
+    carries_token = CALLBACK_TOKEN in event["detail"]["metadata"]
+    assert carries_callback_token(entry) is carries_token
+    assert matches(EventPattern.load(json.dumps(archive_pattern())), event) is not carries_token
+
+
+def test_reviews_stay_replayable_and_case_tokens_stay_out_of_the_archive() -> None:
+    archived = set(archive_pattern()["detail-type"])
+    assert "ReviewSubmitted" in archived
+    assert not archived & {"CaseOpened", "CaseEscalated"}
 
 
 def test_the_registry_holds_one_schema_per_catalogued_event_named_source_at_detail_type(stack: TerraformStack) -> None:

@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from offline.engine.cloud import OfflineCloud
+from tests.offline_stacks import small_stack
 
 REGION = "eu-west-1"
 SOURCE = "test.source"
@@ -288,3 +290,86 @@ def test_a_firehose_target_receives_the_event_as_one_record(firehose_document):
         event_id = deliver(running)
         [body] = running.objects("test-trail", "events/").values()
     assert json.loads(body)["id"] == event_id
+
+
+# --- an archive encrypted with a customer managed key -----------------------------------------------------------
+
+
+def _archive_stack(key_statements: list[dict[str, Any]]) -> dict[str, Any]:
+    account = "123456789012"
+    admin = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    return small_stack(
+        {
+            "aws_cloudwatch_event_bus": {"bus": {"name": "test-bus"}},
+            "aws_kms_key": {
+                "key": {"policy": json.dumps({"Version": "2012-10-17", "Statement": [admin, *key_statements]})}
+            },
+            "aws_cloudwatch_event_archive": {
+                "archive": {
+                    "name": "test-archive",
+                    "event_source_arn": "${aws_cloudwatch_event_bus.bus.arn}",
+                    "kms_key_identifier": "${aws_kms_key.key.arn}",
+                }
+            },
+        }
+    )
+
+
+def _events_may(actions: list[str], condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": actions,
+        "Resource": "*",
+        **({"Condition": condition} if condition else {}),
+    }
+
+
+BUS_CONTEXT = "kms:EncryptionContext:aws:events:event-bus:arn"
+
+
+def test_an_archive_is_encrypted_with_a_key_whose_policy_admits_eventbridge_for_its_bus():
+    statements = [
+        _events_may(["kms:DescribeKey"]),
+        _events_may(
+            ["kms:GenerateDataKey", "kms:Decrypt", "kms:ReEncrypt*"],
+            {"StringLike": {BUS_CONTEXT: "arn:aws:events:eu-west-1:123456789012:event-bus/test-*"}},
+        ),
+    ]
+    with OfflineCloud(_archive_stack(statements)) as running:
+        archive = running.resource("aws_cloudwatch_event_archive", "archive")
+        assert archive["kms_key_identifier"] == running.resource("aws_kms_key", "key")["arn"]
+        assert running.client("events").describe_archive(ArchiveName="test-archive")["State"] == "ENABLED"
+
+
+@pytest.mark.parametrize(
+    ("statements", "refused"),
+    [
+        ([], "kms:DescribeKey, kms:GenerateDataKey, kms:Decrypt, kms:ReEncryptFrom, kms:ReEncryptTo"),
+        (
+            [_events_may(["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"])],
+            "kms:ReEncryptFrom, kms:ReEncryptTo",
+        ),
+        (
+            [
+                _events_may(["kms:DescribeKey"]),
+                _events_may(
+                    ["kms:*"], {"StringEquals": {BUS_CONTEXT: "arn:aws:events:eu-west-1:123456789012:event-bus/other"}}
+                ),
+            ],
+            "kms:GenerateDataKey, kms:Decrypt, kms:ReEncryptFrom, kms:ReEncryptTo",
+        ),
+    ],
+    ids=["no-statement-for-eventbridge", "no-re-encrypt", "another-bus-context"],
+)
+def test_an_archive_under_a_key_eventbridge_may_not_use_for_its_bus_is_refused(
+    statements: list[dict[str, Any]], refused: str
+):
+    with pytest.raises(ClientError, match="AccessDeniedException") as raised, OfflineCloud(_archive_stack(statements)):
+        pass
+    assert f"does not allow events.amazonaws.com {refused} for the event bus " in str(raised.value)

@@ -118,7 +118,7 @@ def test_the_dead_letter_queue_is_encrypted_with_the_platform_key_and_kept_fourt
 
 
 def only_this_rule(sid: str, stack: TerraformStack, made: Any, queue_arn: str) -> list[dict[str, Any]]:
-    """A queue policy that lets EventBridge send for this rule alone, over TLS only."""
+    """A queue policy that lets EventBridge send for this rule alone, the operator role alone receive, over TLS only."""
     return [
         {
             "Sid": sid,
@@ -128,11 +128,21 @@ def only_this_rule(sid: str, stack: TerraformStack, made: Any, queue_arn: str) -
             "Resource": queue_arn,
             "Condition": {"ArnEquals": {"aws:SourceArn": _arn(stack, "aws_cloudwatch_event_rule", made.rule)}},
         },
+        {
+            "Sid": "OnlyTheOperatorReceives",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sqs:ReceiveMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": PLATFORM.operator_role_arn}},
+        },
         deny_insecure_transport("sqs:*", queue_arn),
     ]
 
 
-def test_the_dead_letter_queue_admits_only_this_rule_and_only_over_tls(stack: TerraformStack) -> None:
+def test_the_dead_letter_queue_admits_only_this_rule_to_send_and_only_the_operator_to_receive_over_tls(
+    stack: TerraformStack,
+) -> None:
     made = _rule(stack)
     _, policy = only(synth(stack), "aws_sqs_queue_policy", "dlq-policy")
     queue_arn = _arn(stack, "aws_sqs_queue", made.dead_letter_queue)
@@ -210,7 +220,9 @@ def test_a_queue_target_is_reached_through_its_policy_with_no_role(stack: Terraf
     assert target["dead_letter_config"] == {"arn": _arn(stack, "aws_sqs_queue", made.dead_letter_queue)}
 
 
-def test_a_queue_target_admits_only_this_rule_and_only_over_tls(stack: TerraformStack) -> None:
+def test_a_queue_target_admits_only_this_rule_to_send_and_only_the_operator_to_receive_over_tls(
+    stack: TerraformStack,
+) -> None:
     made = _rule(stack, target=_queue(stack))
     assert made.target_policy is not None
     _, policy = only(synth(stack), "aws_sqs_queue_policy", "target-policy")

@@ -59,7 +59,7 @@ def test_the_key_rotates_yearly_with_a_thirty_day_deletion_window(stack: Terrafo
     assert key["description"] == "reviews-test: data at rest of the review system"
 
 
-def test_the_key_policy_lets_the_account_administer_it_then_admits_logs_then_events_and_alarms(
+def test_the_key_policy_lets_the_account_administer_it_then_admits_logs_events_and_alarms_then_the_archive(
     stack: TerraformStack,
 ) -> None:
     _security(stack)
@@ -68,6 +68,8 @@ def test_the_key_policy_lets_the_account_administer_it_then_admits_logs_then_eve
         "AccountAdministersKeyThroughIam",
         "CloudWatchLogsEncryptsThisAccountsLogGroups",
         "EventBridgeAndAlarmsUseKeyForQueuesAndTopics",
+        "EventBridgeDescribesKeyForArchives",
+        "EventBridgeArchivesThisStacksBuses",
     ]
     assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {"AWS": f"arn:aws-cn:iam::{ACCOUNT}:root"}
 
@@ -99,3 +101,53 @@ def test_the_alias_names_the_prefix_and_points_at_the_key(stack: TerraformStack)
         "name": "alias/reviews-test-data",
         "target_key_id": ref("aws_kms_key", stack.get_logical_id(made.key), "key_id"),
     }
+
+
+def test_eventbridge_may_describe_the_key_and_archive_with_it_only_for_this_stacks_buses(stack: TerraformStack) -> None:
+    # The four actions and the encryption context of the EventBridge guide's archive key policy.
+    _security(stack)
+    statements = _key_statements(stack)
+    describe, archive = (
+        statements["EventBridgeDescribesKeyForArchives"],
+        statements["EventBridgeArchivesThisStacksBuses"],
+    )
+    assert describe["Principal"] == archive["Principal"] == {"Service": "events.amazonaws.com"}
+    assert describe["Action"] == "kms:DescribeKey" and "Condition" not in describe
+    assert archive["Action"] == ["kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncrypt*"]
+    assert archive["Condition"] == {
+        "StringLike": {
+            "kms:EncryptionContext:aws:events:event-bus:arn": f"arn:aws-cn:events:{REGION}:{ACCOUNT}:event-bus/reviews-test-*"
+        }
+    }
+
+
+def test_the_operator_role_is_assumable_only_by_this_accounts_principals_with_mfa(stack: TerraformStack) -> None:
+    _security(stack)
+    _, role = only(synth(stack), "aws_iam_role", "operator")
+    assert role["name"] == "reviews-test-security-operator"
+    assert decoded(role, "assume_role_policy")["Statement"] == [
+        {
+            "Sid": "ThisAccountsPrincipalsWithMfa",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws-cn:iam::{ACCOUNT}:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        }
+    ]
+
+
+def test_the_operator_may_read_the_stacks_queues_and_decrypt_them_only_through_sqs(stack: TerraformStack) -> None:
+    made = _security(stack)
+    _, policy = only(synth(stack), "aws_iam_role_policy", "operator-policy")
+    assert policy["role"] == ref("aws_iam_role", stack.get_logical_id(made.operator_role), "id")
+    read, decrypt = decoded(policy, "policy")["Statement"]
+    assert read["Action"] == [
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+    ]
+    assert read["Resource"] == [f"arn:aws-cn:sqs:{REGION}:{ACCOUNT}:reviews-test-*"]
+    assert decrypt["Action"] == ["kms:Decrypt"]
+    assert decrypt["Resource"] == [ref("aws_kms_key", stack.get_logical_id(made.key), "arn")]
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}}

@@ -16,7 +16,7 @@ from moto.events.models import EventPattern
 from modules.common import ASL_DIR, event_catalogue
 from modules.routing import consumers_of, routes
 from tests.events import ACCOUNT, matches, review_analysed, sample, sentiment_score
-from tests.tf import decoded, references, resources
+from tests.tf import decoded, ref, references, resources
 
 ENVIRONMENT_STACKS = ("reviews-dev", "reviews-prod")
 
@@ -60,11 +60,25 @@ def test_every_rule_target_has_a_dead_letter_queue_and_a_retry_policy(dev):
         assert target["retry_policy"]["maximum_retry_attempts"] > 0, name
 
 
-def test_every_state_machine_logs_everything_to_an_encrypted_group_and_traces(dev, dev_config):
+def test_every_queue_is_encrypted_and_only_the_operator_role_may_receive_its_messages(dev):
+    # Dead letters are whole events (callback tokens, reviewers' names and emails); so are failed-email events.
+    [(operator, _)] = [(n, r) for n, r in resources(dev, "aws_iam_role").items() if r["name"].endswith("-operator")]
+    policies = {
+        references(p["queue_url"])[0][1]: decoded(p, "policy") for p in resources(dev, "aws_sqs_queue_policy").values()
+    }
+    for name, queue in resources(dev, "aws_sqs_queue").items():
+        assert queue["kms_master_key_id"], name
+        [deny] = [s for s in policies[name]["Statement"] if s["Sid"] == "OnlyTheOperatorReceives"]
+        assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "sqs:ReceiveMessage"), name
+        assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": ref("aws_iam_role", operator, "arn")}}, name
+
+
+def test_every_state_machine_logs_every_state_without_its_data_to_an_encrypted_group_and_traces(dev, dev_config):
     groups = resources(dev, "aws_cloudwatch_log_group")
     for name, machine in resources(dev, "aws_sfn_state_machine").items():
         logging = machine["logging_configuration"]
-        assert (logging["level"], logging["include_execution_data"]) == ("ALL", True), name
+        # No execution data: no callback token, reviewer name or email in CloudWatch Logs.
+        assert (logging["level"], logging["include_execution_data"]) == ("ALL", False), name
         [(_, group, _)] = references(logging["log_destination"])
         assert groups[group]["kms_key_id"] and groups[group]["retention_in_days"] == dev_config.log_retention_days, name
         assert machine["tracing_configuration"]["enabled"] is True, name
@@ -222,6 +236,13 @@ def test_every_role_is_trusted_by_exactly_one_service_from_this_account(dev):
         [trust] = decoded(role, "assume_role_policy")["Statement"]
         if "Federated" in trust["Principal"]:
             continue  # GitHub OIDC roles live in the bootstrap stack
+        if "AWS" in trust["Principal"]:
+            # The one role for people, the operator's: this account's principals, and only with MFA.
+            assert role["name"].endswith("-security-operator"), name
+            account = "${data.aws_caller_identity.account.account_id}"
+            assert trust["Principal"]["AWS"] == f"arn:${{data.aws_partition.partition.partition}}:iam::{account}:root"
+            assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, name
+            continue
         assert isinstance(trust["Principal"]["Service"], str), name
         # Firehose documents sts:ExternalId as its account guard; every other service aws:SourceAccount.
         guard = "sts:ExternalId" if trust["Principal"]["Service"] == "firehose.amazonaws.com" else "aws:SourceAccount"

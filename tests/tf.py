@@ -45,6 +45,7 @@ def sample_platform(account_id: str = "123456789012"):
         prefix="reviews-test",
         key_arn=f"arn:aws:kms:eu-west-1:{account_id}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         log_retention_days=30,
+        operator_role_arn=f"arn:aws:iam::{account_id}:role/reviews-test-security-operator",
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from offline.engine.aws import first, some
+from offline.engine.aws import aws_error, first, some
 from offline.engine.registry import handles
 from offline.engine.terraform import Resource, TerraformError
+from offline.events.archive_key import EVENTS, refused_uses
 
 if TYPE_CHECKING:
     from offline.engine.cloud import OfflineCloud
@@ -21,6 +22,9 @@ def _event_bus(cloud: OfflineCloud, resource: Resource, config: dict[str, Any]) 
 
 @handles("aws_cloudwatch_event_archive")
 def _event_archive(cloud: OfflineCloud, resource: Resource, config: dict[str, Any]) -> dict[str, Any]:
+    key = config.get("kms_key_identifier")
+    if key:
+        _check_archive_key(cloud, key, config["event_source_arn"], config["name"])
     archive = cloud.client("events").create_archive(
         **some(
             ArchiveName=config["name"],
@@ -30,7 +34,22 @@ def _event_archive(cloud: OfflineCloud, resource: Resource, config: dict[str, An
             RetentionDays=config.get("retention_days"),
         )
     )
-    return {"arn": archive["ArchiveArn"], "id": config["name"]}
+    return {"arn": archive["ArchiveArn"], "id": config["name"], "kms_key_identifier": key or ""}
+
+
+def _check_archive_key(cloud: OfflineCloud, key: str, bus_arn: str, archive: str) -> None:
+    kms = cloud.client("kms")
+    key_id = kms.describe_key(KeyId=key)["KeyMetadata"]["KeyId"]
+    policy = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+    refused = refused_uses(policy, bus_arn=bus_arn, account_id=cloud.account_id)
+    if refused:
+        raise aws_error(
+            "events",
+            "CreateArchive",
+            "AccessDeniedException",
+            f"Archive {archive}: the policy of KMS key {key} does not allow {EVENTS} {', '.join(refused)} "
+            f"for the event bus {bus_arn}",
+        )
 
 
 @handles("aws_cloudwatch_event_rule")
