@@ -29,6 +29,7 @@ from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration
 from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
 from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
 from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -247,6 +248,8 @@ class FrontendApi(Construct):
       cases_table, open_cases_index: the cases table and the name of its open-cases index. The table is taken to be
         encrypted with the platform key (the project's rule), so the query role may decrypt with it through DynamoDB.
       user_pool: the agents' Cognito user pool; its ID tokens authorize the agents' routes.
+      user_pool_client: the agent console's app client: the authorizer takes only its ID tokens (the token's
+        ``aud``, through the identity validation expression), not another app client's of the same pool.
       settings: :class:`~modules.config.FrontendSettings`: the one browser origin CORS allows
         (``https://host[:port]`` or ``http://localhost[:port]``; None for ``site_origin``) and the stage-wide
         throttling, requests per second and burst.
@@ -277,6 +280,7 @@ class FrontendApi(Construct):
         cases_table: DynamodbTable,
         open_cases_index: str,
         user_pool: CognitoUserPool,
+        user_pool_client: CognitoUserPoolClient,
         settings: FrontendSettings,
         site_origin: str,
         execution_log_level: Literal["ERROR", "INFO"] = "ERROR",
@@ -288,6 +292,7 @@ class FrontendApi(Construct):
             ("resolve_state_machine", resolve_state_machine, SfnStateMachine),
             ("cases_table", cases_table, DynamodbTable),
             ("user_pool", user_pool, CognitoUserPool),
+            ("user_pool_client", user_pool_client, CognitoUserPoolClient),
             ("settings", settings, FrontendSettings),
         ):
             if not isinstance(value, kind):
@@ -352,6 +357,7 @@ class FrontendApi(Construct):
                 "ListOpenCasesRoleArn": self.roles["list-open-cases"].arn,
                 "ResolveCaseRoleArn": self.roles["resolve-case"].arn,
                 "UserPoolArn": user_pool.arn,
+                "AgentsClientId": user_pool_client.id,
             },
             allowed_origin=allowed_origin,
         )

@@ -124,6 +124,7 @@ class ReviewsStack(TerraformStack):
             cases_table=cases.cases_table,
             open_cases_index=cases.open_cases_index,
             user_pool=cases.user_pool,
+            user_pool_client=cases.user_pool_client,
         )
         # config.json tells the pages where the API is: written once the API exists.
         self.website.publish_config(api_url=self.frontend.url)

@@ -120,14 +120,20 @@ def test_agent_routes_require_the_agents_authorizer(document):
         assert operations(document)[key]["security"] == [{"agents": []}], key
 
 
-def test_the_agents_authorizer_is_the_cognito_user_pool_reading_the_authorization_header(dev, document):
+def test_the_agents_authorizer_takes_the_consoles_id_tokens_of_the_user_pool_from_the_authorization_header(
+    dev, document
+):
     scheme = document["components"]["securitySchemes"]["agents"]
     pool, _ = only(dev, "aws_cognito_user_pool", "agents")
+    client, _ = only(dev, "aws_cognito_user_pool_client", "console")
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
     assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+    # Without the expression API Gateway takes an ID token of any app client of the pool: it checks aud only
+    # through it. https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html
     assert scheme["x-amazon-apigateway-authorizer"] == {
         "type": "cognito_user_pools",
         "providerARNs": [ref("aws_cognito_user_pool", pool, "arn")],
+        "identityValidationExpression": "^" + ref("aws_cognito_user_pool_client", client, "id") + "$",
     }
 
 
@@ -825,6 +831,7 @@ def build(tmp_path):
     """Builds the construct in a throwaway stack (never synthesized) with INPUTS and the given overrides."""
     from cdktf import App, TerraformStack
     from cdktf_cdktf_provider_aws.cognito_user_pool import CognitoUserPool
+    from cdktf_cdktf_provider_aws.cognito_user_pool_client import CognitoUserPoolClient
     from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
     from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
 
@@ -838,6 +845,7 @@ def build(tmp_path):
             "resolve_state_machine": SfnStateMachine(stack, "resolve", name="resolve", role_arn="r", definition="{}"),
             "cases_table": DynamodbTable(stack, "cases", name="cases", hash_key="caseId"),
             "user_pool": CognitoUserPool(stack, "agents", name="agents"),
+            "user_pool_client": CognitoUserPoolClient(stack, "console", name="console", user_pool_id="pool"),
         }
         values = {**SETTINGS, **INPUTS, **overrides}
         settings = FrontendSettings(**{name: values.pop(name) for name in SETTINGS})
@@ -910,7 +918,7 @@ def test_open_cases_index_must_be_an_index_name(build):
         build(open_cases_index="x")
 
 
-@pytest.mark.parametrize("setting", ["bus", "resolve_state_machine", "cases_table", "user_pool"])
+@pytest.mark.parametrize("setting", ["bus", "resolve_state_machine", "cases_table", "user_pool", "user_pool_client"])
 def test_each_resource_must_be_of_its_kind_not_a_name_or_an_arn(build, setting):
     with pytest.raises(TypeError, match=setting):
         build(**{setting: "arn:aws:states:eu-west-1:123456789012:stateMachine:resolve"})

@@ -4,9 +4,9 @@ moto stores REST APIs but never runs them. This serves the document that the sta
 ``x-amazon-apigateway-*`` extensions) over real HTTP, as API Gateway runs a request:
 
 1. route: the path template and method; none -> ``MISSING_AUTHENTICATION_TOKEN`` (403), as API Gateway answers;
-2. authorizer: a ``cognito_user_pools`` scheme verifies the ``Authorization`` ID token issued by the pool
-   (signature, issuer, expiry, ``token_use``) -> ``UNAUTHORIZED`` (401); its claims become
-   ``$context.authorizer.claims``;
+2. authorizer: a ``cognito_user_pools`` scheme checks the token as AWS documents it (offline.apigateway.authorizer:
+   signature, issuer, expiry, ``token_use``/scopes, ``aud`` through the identity validation expression)
+   -> ``UNAUTHORIZED`` (401); its claims become ``$context.authorizer.claims``;
 3. request validator: required parameters -> ``BAD_REQUEST_PARAMETERS``; a body that is not JSON or fails the
    model (JSON Schema draft 4) -> ``BAD_REQUEST_BODY`` (400) with ``$context.error.validationErrorString``;
 4. the request mapping template (VTL, offline.apigateway.vtl) for the request's content type
@@ -37,10 +37,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import boto3
 import jsonschema
 from botocore.exceptions import ClientError
-from joserfc import jwk, jwt
-from joserfc.errors import JoseError
-from moto.utilities.utils import load_resource
 
+from offline.apigateway.authorizer import UNAUTHORIZED, Unauthorized, cognito_authorizers
 from offline.apigateway.responses import render_gateway_template, validation_error_string
 from offline.apigateway.vtl import render
 from offline.wafv2.acl import WafRequest, WebAcl
@@ -120,7 +118,7 @@ class RestApi:
         self.requests = 0
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._public_key = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-public.json")["keys"][0])
+        self._authorizers = cognito_authorizers(document, user_pools=self.user_pools, region=region)
         self.routes = [
             self._route(path, method, operation)
             for path, methods in document["paths"].items()
@@ -201,28 +199,13 @@ class RestApi:
             )
 
     def _authorize(self, route: Route, headers: Mapping[str, str], context: dict[str, Any]) -> None:
-        schemes = self.document.get("components", {}).get("securitySchemes", {})
         for requirement in route.operation.get("security", []):
-            for name in requirement:
-                authorizer = schemes[name]["x-amazon-apigateway-authorizer"]
-                if authorizer["type"] != "cognito_user_pools":
-                    raise NotImplementedError(f"authorizer type {authorizer['type']} is not emulated offline")
-                token = _header(headers, schemes[name].get("name", "Authorization"))
-                context["authorizer"]["claims"] = self._verify(token, authorizer["providerARNs"])
-
-    def _verify(self, token: str | None, provider_arns: list[str]) -> dict[str, Any]:
-        if not token:
-            raise GatewayError("UNAUTHORIZED", "Unauthorized")
-        try:
-            claims = dict(jwt.decode(token.removeprefix("Bearer ").strip(), self._public_key).claims)
-        except (JoseError, ValueError):
-            raise GatewayError("UNAUTHORIZED", "Unauthorized") from None
-        issuers = {
-            f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pools.get(arn)}" for arn in provider_arns
-        }
-        if claims.get("iss") not in issuers or claims.get("token_use") != "id" or claims.get("exp", 0) < time.time():
-            raise GatewayError("UNAUTHORIZED", "Unauthorized")
-        return claims
+            for name, scopes in requirement.items():
+                authorizer = self._authorizers[name]
+                try:
+                    context["authorizer"]["claims"] = authorizer.verify(_header(headers, authorizer.header), scopes)
+                except Unauthorized:
+                    raise GatewayError("UNAUTHORIZED", UNAUTHORIZED) from None
 
     def _validate(
         self, route: Route, headers: Mapping[str, str], path: dict[str, str], query: dict[str, str], text: str
