@@ -18,7 +18,9 @@ moto stores REST APIs but never runs them. This serves the document that the sta
    otherwise), its template, its ``responseParameters`` headers and ``$context.responseOverride``.
 
 Gateway responses (``x-amazon-apigateway-gateway-responses``) shape every error API Gateway itself raises.
-Not modelled: throttling (the stage's limits), WAF, caching, payload size limits.
+:class:`ApiServer` is the front door before all of this: HTTP framing, the 10 MB payload quota
+(``REQUEST_TOO_LARGE``, 413) and time limits on slow clients.
+Not modelled: throttling (the stage's limits), caching, the quota on the size of the request line and headers.
 """
 
 from __future__ import annotations
