@@ -31,13 +31,15 @@ _JSON_TYPES = ("application/json",)
 # "403 ERROR - The request could not be satisfied. Bad Request.": the Host names no distribution (an alternate
 # domain name that is not the distribution's). https://repost.aws/knowledge-center/resolve-cloudfront-bad-request-error
 FOREIGN_HOST = "The request could not be satisfied. Bad Request."
-# CloudFront's words for a method outside the behaviour's allowed_methods.
+# A method outside the behaviour's allowed_methods: the words of CloudFront's 403 page as users report them (the
+# docs list the allowed sets, not the page's text).
 METHOD_NOT_ALLOWED = (
     "This distribution is not configured to allow the HTTP request method that was used for this request. "
     "The distribution supports only cachable requests."
 )
 # "If a viewer GET request includes a body, CloudFront returns an HTTP status code 403 (Forbidden) to the viewer."
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorS3Origin.html
+# The status is documented; these words are the emulator's.
 GET_WITH_BODY = "The request could not be satisfied: a GET request has a body."
 _NOT_FOUND_TYPE = "text/plain; charset=utf-8"
 _JSON_ERROR = {"Content-Type": "application/json"}
