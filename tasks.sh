@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 
 PIPENV_VERSION=2026.10.3
 CHECKOV_VERSION=3.3.30
+SCHEMATHESIS_VERSION=4.32.5
 export PIPENV_VENV_IN_PROJECT=1 PIPENV_NOSPIN=1 PIPENV_YES=1
 # jsii prints banners because Node 20 is older than it tests against and past its end of life; the
 # bindings work on it.
@@ -28,6 +29,13 @@ install_test_tools() {
     rm -rf .checkov-venv
     python3 -m venv .checkov-venv
     .checkov-venv/bin/pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  fi
+  # schemathesis (the API fuzz run of tests/test_security_http.py) runs as a command, in a virtualenv of its own:
+  # its dependencies (hypothesis, jsonschema-rs, rich, ...) stay out of the lock, and its pytest out of ours.
+  if ! .schemathesis-venv/bin/schemathesis --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
+    rm -rf .schemathesis-venv
+    python3 -m venv .schemathesis-venv
+    .schemathesis-venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
   if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error

@@ -4,7 +4,6 @@ pointing at the local API and the local Cognito), and that Cognito's sign-in API
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,10 +39,18 @@ class WebRoutes:
             return signin.answer(cognito, method, _header(headers, "X-Amz-Target"), body)
         if self.site is None:
             return None
-        if method not in ("GET", "HEAD"):
-            return Response(405, json.dumps({"message": "Method Not Allowed"}), {"Content-Type": "application/json"})
-        page = self.site.get(route, endpoints=self._endpoints(f"http://{_header(headers, 'Host') or '127.0.0.1'}"))
+        host = _header(headers, "Host")
+        # The Host is checked before it is used: config.json names the endpoints at the caller's own origin, and a
+        # foreign one would point the pages elsewhere (a cache would keep that for every reader).
+        page = self.site.refusal(method, host, body, names=self._names()) or self.site.get(
+            route, endpoints=self._endpoints(f"http://{host}")
+        )
         return Response(page.status, page.body, page.headers)
+
+    def _names(self) -> set[str]:
+        """What the local distribution answers at: the server's address and localhost, with its port."""
+        host, port = self.system.server.server.server_address[:2]
+        return {f"{host}:{port}", f"localhost:{port}"}
 
     def _endpoints(self, origin: str) -> dict[str, str]:
         """The deployed endpoints the pages call, each with the local one that answers for it at ``origin``."""

@@ -18,18 +18,25 @@ moto stores REST APIs but never runs them. This serves the document that the sta
    otherwise), its template, its ``responseParameters`` headers and ``$context.responseOverride``.
 
 Gateway responses (``x-amazon-apigateway-gateway-responses``) shape every error API Gateway itself raises.
-Not modelled: throttling (the stage's limits), WAF, caching, payload size limits.
+:class:`ApiServer` is the front door before all of this: HTTP framing, the 10 MB payload quota
+(``REQUEST_TOO_LARGE``, 413) and time limits on slow clients.
+Not modelled: throttling (the stage's limits), caching, the quota on the size of the request line and headers.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import math
 import re
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -55,9 +62,19 @@ GATEWAY_STATUS = {
     "INTEGRATION_TIMEOUT": 504,
     # The web ACL of the stage blocked the request. https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
     "WAF_FILTERED": 403,
+    "REQUEST_TOO_LARGE": 413,
 }
+# API Gateway's message for a payload over its quota, as clients report it (the docs give the type, not the text).
+REQUEST_TOO_LARGE_MESSAGE = "Request Too Long"
 # What API Gateway says of a body that is not JSON at all.
 UNPARSABLE_BODY = "[Unknown error parsing request body]"
+# The validator's JSON parser (Jackson, in java-json-tools) refuses, from version 2.15 on by default, a number of
+# more than 1000 characters and a nesting deeper than 1000 (StreamReadConstraints). Which Jackson API Gateway runs
+# is not published; an older one parses them and the model then refuses them (no model of this API takes a deep
+# value or a number there), so the answer is BAD_REQUEST_BODY either way. Python's decoder stops near a depth of
+# 1000 too (its recursion limit), and is told to stop at 1000 digits.
+# https://github.com/FasterXML/jackson-core/wiki/StreamReadConstraints
+MAX_NUMBER_LENGTH = 1000
 # StartSyncExecution gives up after the Express workflow's 5-minute limit.
 SYNC_EXECUTION_LIMIT_SECONDS = 300
 _INTEGRATION_URI = re.compile(r"^arn:[^:]+:apigateway:[^:]+:(?P<service>[a-z0-9-]+):action/(?P<action>[A-Za-z]+)$")
@@ -158,23 +175,9 @@ class RestApi:
     def handle(
         self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes, source_ip: str = "127.0.0.1"
     ) -> Response:
-        with self._lock:
-            self.requests += 1
         url = urlsplit(raw_path)
-        context: dict[str, Any] = {
-            "requestId": str(uuid.uuid4()),
-            "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": source_ip},
-            "httpMethod": method,
-            "stage": self.stage,
-            "authorizer": {"claims": {}},
-        }
+        context, method_request = self._request_context(method, url.query, headers, source_ip)
         prefix = f"/{self.stage}"
-        method_request: dict[str, Any] = {
-            "header": dict(headers),
-            "querystring": dict(parse_qsl(url.query, keep_blank_values=True)),
-            "path": {},
-        }
         try:
             # The stage's web ACL decides first: WAF sits in front of API Gateway.
             if self.web_acl is not None and self.web_acl.inspect(
@@ -193,10 +196,39 @@ class RestApi:
             return self._integrate(route, headers, path_params, query, text, context)
         except GatewayError as error:
             return self._gateway_response(error, context, method_request)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, RecursionError):
+            # Not UTF-8 text, or JSON nested deeper than the validator reads (see MAX_NUMBER_LENGTH).
             return self._gateway_response(
                 GatewayError("BAD_REQUEST_BODY", "Invalid request body", UNPARSABLE_BODY), context, method_request
             )
+
+    def refuse(
+        self, kind: str, message: str, method: str, raw_path: str, headers: Mapping[str, str], source_ip: str
+    ) -> Response:
+        """The gateway response of ``kind`` to a request refused before it is read (its body too large, say)."""
+        context, method_request = self._request_context(method, urlsplit(raw_path).query, headers, source_ip)
+        return self._gateway_response(GatewayError(kind, message), context, method_request)
+
+    def _request_context(
+        self, method: str, query: str, headers: Mapping[str, str], source_ip: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``$context`` and the method request of one request, counted as one."""
+        with self._lock:
+            self.requests += 1
+        context: dict[str, Any] = {
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": source_ip},
+            "httpMethod": method,
+            "stage": self.stage,
+            "authorizer": {"claims": {}},
+        }
+        method_request: dict[str, Any] = {
+            "header": dict(headers),
+            "querystring": dict(parse_qsl(query, keep_blank_values=True)),
+            "path": {},
+        }
+        return context, method_request
 
     def _authorize(self, route: Route, headers: Mapping[str, str], context: dict[str, Any]) -> None:
         for requirement in route.operation.get("security", []):
@@ -227,10 +259,7 @@ class RestApi:
         content_type = (_header(headers, "Content-Type") or "application/json").split(";")[0].strip().lower()
         content = route.operation.get("requestBody", {}).get("content", {}).get(content_type)
         if validator.get("validateRequestBody") and content:
-            try:
-                payload = json.loads(text)
-            except json.JSONDecodeError:
-                raise GatewayError("BAD_REQUEST_BODY", "Invalid request body", UNPARSABLE_BODY) from None
+            payload = parse_json_body(text)
             schema = self._schema(content["schema"])
             errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(payload), key=lambda e: list(e.path))
             if errors:
@@ -397,6 +426,50 @@ class RestApi:
         return Response(status, body, headers)
 
 
+def _number(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(digits: str) -> Any:
+        if len(digits) > MAX_NUMBER_LENGTH:
+            raise ValueError(f"a number of {len(digits)} characters; at most {MAX_NUMBER_LENGTH} are read")
+        return kind(digits)
+
+    return parse
+
+
+def _not_json(name: str) -> Any:
+    # Python reads NaN and Infinity; JSON has no such values and Jackson refuses them unless told otherwise.
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json_body(text: str) -> Any:
+    """A request body as the request validator reads it; not JSON -> ``BAD_REQUEST_BODY``.
+
+    Beyond ``json.loads``: numbers of at most MAX_NUMBER_LENGTH characters, no NaN/Infinity, and every string (and
+    name) Unicode text. A ``\\ud800`` escape without its pair decodes to a lone surrogate, which no UTF-8 text can
+    carry: RFC 8259 (section 8.2) leaves what a parser does with one unpredictable, and Jackson keeps it. What
+    API Gateway then does with it cannot be known without an account (it reaches the mapping template, and from
+    there the event bus), so it is refused here as a body that is not text, the closest documented answer; the
+    models' patterns are what make AWS refuse it too.
+    """
+    try:
+        payload = json.loads(text, parse_int=_number(int), parse_float=_number(float), parse_constant=_not_json)
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError; RecursionError: nested too deep
+        raise GatewayError("BAD_REQUEST_BODY", "Invalid request body", UNPARSABLE_BODY) from None
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise GatewayError("BAD_REQUEST_BODY", "Invalid request body", UNPARSABLE_BODY) from None
+    return payload
+
+
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
 
@@ -416,39 +489,246 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
+# The front door, before API Gateway reads a request. AWS publishes neither its wording nor how long it waits for a
+# client, so these follow HTTP/1.1 (RFC 9112) with a JSON message that says what was wrong, always a 4xx: a request
+# that cannot be read is the client's error. The payload bound is API Gateway's REST quota (10 MB), answered with
+# its REQUEST_TOO_LARGE gateway response. https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# How long a request may take to arrive from its first byte, and a kept-alive connection may idle.
+CLIENT_TIMEOUT_SECONDS = 10.0
+# After refusing a body it did not read, the server reads what is still coming for this long before closing, so
+# the client gets the answer instead of a connection reset.
+LINGER_SECONDS = 1.0
+_MAX_LINE = 65536
+# ASCII digits only: str.isdigit and int() also take other scripts' digits.
+_LENGTH = re.compile(r"[0-9]{1,19}")
+_CHUNK_SIZE = re.compile(r"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n")
+_JSON = {"Content-Type": "application/json"}
+_LOG = logging.getLogger(__name__)
+
+
+class FramingError(Exception):
+    """A request whose body cannot be read as HTTP/1.1 frames it; answered, then the connection closes.
+    ``kind`` names the gateway response that answers it, if API Gateway has one."""
+
+    def __init__(self, status: int, message: str, kind: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.kind = status, message, kind
+
+
+class _DeadlineSocket(io.RawIOBase):
+    """A client socket's bytes, no receive waiting past ``deadline`` (``time.monotonic()``): a client that sends
+    slowly, or less than it announced, holds a thread no longer than the client timeout."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.deadline = math.inf
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the client did not send in time")
+        self.sock.settimeout(remaining)
+        return self.sock.recv_into(buffer)
+
+
 class ApiServer:
-    """A real HTTP server on 127.0.0.1 in front of a :class:`RestApi`, in a background thread."""
+    """A real HTTP server on 127.0.0.1 in front of a :class:`RestApi`, in a background thread.
+
+    Every request gets an answer or, past ``client_timeout`` seconds of silence, a closed connection: a body is
+    read up to its Content-Length (or its chunks) and MAX_PAYLOAD_BYTES, within ``client_timeout`` of the
+    request's first byte; any method reaches the API (which answers one it does not define).
+    """
 
     def __init__(
         self,
         api: RestApi,
         port: int = 0,
         extra: Callable[[str, str, dict[str, str], bytes], Response | None] | None = None,
+        client_timeout: float = CLIENT_TIMEOUT_SECONDS,
     ):
         """``extra(method, path, headers, body)`` answers first (web pages, say); None passes to the API."""
         self.api = api
+        self.client_timeout = client_timeout
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                response = extra(self.command, self.path, dict(self.headers.items()), body) if extra else None
-                if response is None:
-                    response = outer.api.handle(
-                        self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
+            def setup(self) -> None:
+                super().setup()
+                self.rfile.close()
+                self.reader = _DeadlineSocket(self.connection)
+                self.buffered = io.BufferedReader(self.reader)
+                self.rfile = self.buffered
+
+            def handle_one_request(self) -> None:
+                # http.server's, with every wait bounded and every method passed on: its own answer to a method
+                # without a do_ handler is a 501 HTML page, where API Gateway and CloudFront answer a 403.
+                self.command, self.request_version, self.requestline = "", "HTTP/0.9", ""
+                self.reader.deadline = time.monotonic() + outer.client_timeout
+                try:
+                    if not self.buffered.peek(1):
+                        self.close_connection = True
+                        return
+                except OSError:
+                    # An idle kept-alive connection (or one the client dropped): closing it leaves nothing unanswered.
+                    self.close_connection = True
+                    return
+                self.reader.deadline = time.monotonic() + outer.client_timeout
+                try:
+                    self.raw_requestline = self.rfile.readline(_MAX_LINE + 1)
+                    if len(self.raw_requestline) > _MAX_LINE:
+                        self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+                        return
+                    if not self.parse_request():
+                        return
+                    self._serve()
+                except TimeoutError:
+                    self._refuse(
+                        FramingError(
+                            408, f"Request Timeout: the request did not arrive within {outer.client_timeout:g} s"
+                        )
                     )
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                # What parse_request refuses (a malformed request line, too many or too long headers): JSON, as
+                # the rest, and 400 for an HTTP version it does not speak (505 would blame the server).
+                status = HTTPStatus(code) if code < 500 else HTTPStatus.BAD_REQUEST
+                reason = f"{status.phrase}: {message}" if message and message != status.phrase else status.phrase
+                self._refuse(FramingError(status, reason[:200]))
+
+            def _serve(self) -> None:
+                hosts = self.headers.get_all("Host") or []
+                if len(hosts) > 1 or (not hosts and self.request_version == "HTTP/1.1"):
+                    # RFC 9112, section 3.2: a 400 for an HTTP/1.1 request without exactly one Host.
+                    self._refuse(FramingError(400, "Bad Request: an HTTP/1.1 request names its Host exactly once"))
+                    return
+                headers = dict(self.headers.items())
+                try:
+                    body = self._body()
+                except FramingError as error:
+                    self._refuse(error)
+                    return
+                try:
+                    response = extra(self.command, self.path, headers, body) if extra else None
+                    if response is None:
+                        response = outer.api.handle(self.command, self.path, headers, body, self.client_address[0])
+                except Exception:
+                    # A fault of the emulator, not of the request: logged, and answered as API Gateway answers
+                    # its own, rather than a dropped connection.
+                    _LOG.exception("%s %s failed", self.command, self.path[:200])
+                    response = Response(500, json.dumps({"message": "Internal server error"}), dict(_JSON))
+                self._write(response)
+
+            def _body(self) -> bytes:
+                lengths = self.headers.get_all("Content-Length") or []
+                codings = self.headers.get_all("Transfer-Encoding") or []
+                if codings:
+                    # RFC 9112, section 6.1: both at once is how requests are smuggled past a proxy.
+                    if lengths:
+                        raise FramingError(400, "Bad Request: Content-Length and Transfer-Encoding together")
+                    if [c.strip().lower() for c in ",".join(codings).split(",")] != ["chunked"]:
+                        raise FramingError(400, "Bad Request: the only transfer coding read is chunked")
+                    return self._chunked()
+                if not lengths:
+                    return b""
+                values = {value.strip() for value in lengths}
+                if len(values) != 1 or not _LENGTH.fullmatch(next(iter(values))):
+                    raise FramingError(400, "Bad Request: Content-Length must be one number of bytes (digits only)")
+                length = int(values.pop())
+                if length > MAX_PAYLOAD_BYTES:
+                    raise FramingError(413, REQUEST_TOO_LARGE_MESSAGE, "REQUEST_TOO_LARGE")
+                return self._exactly(length)
+
+            def _exactly(self, length: int) -> bytes:
+                chunks: list[bytes] = []
+                remaining = length
+                while remaining:
+                    try:
+                        chunk = self.rfile.read1(min(remaining, 1 << 16))
+                    except TimeoutError:
+                        raise FramingError(
+                            408,
+                            f"Request Timeout: {length - remaining} of the {length} bytes of the body arrived "
+                            f"within {outer.client_timeout:g} s",
+                        ) from None
+                    if not chunk:
+                        raise FramingError(
+                            400, f"Bad Request: the body ended after {length - remaining} of its {length} bytes"
+                        )
+                    chunks.append(chunk)
+                    remaining -= len(chunk)
+                return b"".join(chunks)
+
+            def _chunked(self) -> bytes:
+                chunks: list[bytes] = []
+                total = 0
+                while True:
+                    match = _CHUNK_SIZE.fullmatch(self.rfile.readline(_MAX_LINE + 1).decode("latin-1"))
+                    if not match:
+                        raise FramingError(400, "Bad Request: a chunk does not start with its size in hexadecimal")
+                    size = int(match[1], 16)
+                    if total + size > MAX_PAYLOAD_BYTES:
+                        raise FramingError(413, REQUEST_TOO_LARGE_MESSAGE, "REQUEST_TOO_LARGE")
+                    if size == 0:
+                        break
+                    chunks.append(self._exactly(size))
+                    total += size
+                    if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                        raise FramingError(400, "Bad Request: a chunk does not end where its size says")
+                while True:  # trailer fields, ignored, up to the empty line
+                    line = self.rfile.readline(_MAX_LINE + 1)
+                    if line in (b"\r\n", b"\n"):
+                        return b"".join(chunks)
+                    if not line.endswith(b"\n"):
+                        raise FramingError(400, "Bad Request: the chunked body does not end")
+
+            def _refuse(self, error: FramingError) -> None:
+                """Answer a request that was not (or not wholly) read, then close the connection."""
+                if self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
+                    # Unread or unreadable (HTTP/2.0 over this socket, say): an answer with a status line all the same.
+                    self.request_version = "HTTP/1.1"
+                if error.kind is not None:
+                    response = outer.api.refuse(
+                        error.kind,
+                        error.message,
+                        self.command,
+                        self.path,
+                        dict(self.headers.items()),
+                        self.client_address[0],
+                    )
+                else:
+                    response = Response(error.status, json.dumps({"message": error.message}), dict(_JSON))
+                try:
+                    self._write(response, close=True)
+                    # What the client still sends is read and dropped for a moment: closing a socket with unread
+                    # bytes resets the connection, and the client would lose the answer.
+                    self.connection.shutdown(socket.SHUT_WR)
+                    self.reader.deadline = time.monotonic() + LINGER_SECONDS
+                    while self.rfile.read1(1 << 16):
+                        pass
+                except OSError:
+                    pass
+
+            def _write(self, response: Response, *, close: bool = False) -> None:
                 payload = response.body if isinstance(response.body, bytes) else response.body.encode("utf-8")
+                # A client that does not read its answer holds the thread no longer than one that does not send.
+                self.connection.settimeout(outer.client_timeout)
                 self.send_response(response.status)
                 for name, value in response.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
+                if close:
+                    self.send_header("Connection", "close")
                 self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -8,13 +8,16 @@ the synthesized stack says and nothing else.
 - the response headers policy of the default cache behaviour: the headers it sets, on every answer, as CloudFront
   adds them with ``override``;
 - in the JSON objects (``config.json``), the deployed endpoints the pages call replaced by the local ones the caller
-  names (the API stage's invoke URL by the local API, say), since offline nothing answers at the deployed ones.
+  names (the API stage's invoke URL by the local API, say), since offline nothing answers at the deployed ones;
+- the viewer requests CloudFront refuses before any origin sees them (:meth:`Site.refusal`), each a 403: a Host that
+  is not a name of the distribution, a method the default cache behaviour does not allow, a GET with a body.
+  CloudFront words them in an HTML page; offline they are JSON, as every other refusal of the server.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +28,21 @@ if TYPE_CHECKING:
     from offline.engine.cloud import OfflineCloud
 
 _JSON_TYPES = ("application/json",)
+# "403 ERROR - The request could not be satisfied. Bad Request.": the Host names no distribution (an alternate
+# domain name that is not the distribution's). https://repost.aws/knowledge-center/resolve-cloudfront-bad-request-error
+FOREIGN_HOST = "The request could not be satisfied. Bad Request."
+# A method outside the behaviour's allowed_methods: the words of CloudFront's 403 page as users report them (the
+# docs list the allowed sets, not the page's text).
+METHOD_NOT_ALLOWED = (
+    "This distribution is not configured to allow the HTTP request method that was used for this request. "
+    "The distribution supports only cachable requests."
+)
+# "If a viewer GET request includes a body, CloudFront returns an HTTP status code 403 (Forbidden) to the viewer."
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorS3Origin.html
+# The status is documented; these words are the emulator's.
+GET_WITH_BODY = "The request could not be satisfied: a GET request has a body."
 _NOT_FOUND_TYPE = "text/plain; charset=utf-8"
+_JSON_ERROR = {"Content-Type": "application/json"}
 # The blocks of a response headers policy this reads; any other is an error, so no header is dropped silently.
 _POLICY_BLOCKS = {"security_headers_config", "custom_headers_config"}
 _POLICY_ARGUMENTS = {"name", "comment", "id", "etag", "arn"}
@@ -47,12 +64,22 @@ class Page:
 
 class Site:
     """The pages of one distribution. Inputs: ``objects`` (by key), ``headers`` (the response headers policy's),
-    ``root`` (the default root object). :meth:`of` reads them from a running cloud; :meth:`get` answers a path."""
+    ``root`` (the default root object), ``allowed_methods`` (the default cache behaviour's; GET and HEAD by
+    default). :meth:`of` reads them from a running cloud; :meth:`refusal` answers what CloudFront refuses, and
+    :meth:`get` a path."""
 
-    def __init__(self, objects: Mapping[str, SiteObject], *, headers: Mapping[str, str], root: str):
+    def __init__(
+        self,
+        objects: Mapping[str, SiteObject],
+        *,
+        headers: Mapping[str, str],
+        root: str,
+        allowed_methods: Iterable[str] = ("GET", "HEAD"),
+    ):
         self.objects = dict(objects)
         self.headers = dict(headers)
         self.root = root
+        self.allowed_methods = frozenset(allowed_methods)
 
     @classmethod
     def of(cls, cloud: OfflineCloud) -> Site | None:
@@ -79,7 +106,25 @@ class Site:
                 continue
             stored = s3.get_object(Bucket=bucket, Key=item["key"])
             objects[item["key"]] = SiteObject(stored["Body"].read(), stored["ContentType"], stored.get("CacheControl"))
-        return cls(objects, headers=headers, root=distribution.get("default_root_object") or "index.html")
+        return cls(
+            objects,
+            headers=headers,
+            root=distribution.get("default_root_object") or "index.html",
+            allowed_methods=behaviour.get("allowed_methods") or ("GET", "HEAD"),
+        )
+
+    def refusal(self, method: str, host: str | None, body: bytes, *, names: Iterable[str]) -> Page | None:
+        """CloudFront's 403 to a viewer request it refuses, or None; ``names`` are the host names (with port) the
+        distribution answers at."""
+        if host is None or host.strip().lower() not in {name.lower() for name in names}:
+            reason = FOREIGN_HOST
+        elif method not in self.allowed_methods:
+            reason = METHOD_NOT_ALLOWED
+        elif method == "GET" and body:
+            reason = GET_WITH_BODY
+        else:
+            return None
+        return Page(403, json.dumps({"message": reason}).encode("utf-8"), {**self.headers, **_JSON_ERROR})
 
     def get(self, path: str, *, endpoints: Mapping[str, str]) -> Page:
         """The answer to a GET of ``path``; ``endpoints`` maps deployed URLs to the local ones that replace them."""
