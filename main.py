@@ -76,6 +76,8 @@ def build(outdir: Path) -> list[str]:
 def publish(staging: Path, outdir: Path) -> None:
     """Move every file synthesized into ``staging`` to the same place under ``outdir``, replacing what was there
     and keeping the files synthesis does not write."""
+    # A first synthesis on a fresh clone has no output folder yet.
+    outdir.mkdir(parents=True, exist_ok=True)
     # Sorted, a folder comes before what it holds.
     for source in sorted(staging.rglob("*")):
         target = outdir / source.relative_to(staging)

@@ -188,6 +188,15 @@ def test_publishing_replaces_synthesized_files_and_keeps_the_others(tmp_path: Pa
     }
 
 
+def test_publishing_into_a_folder_that_does_not_exist_yet_creates_it(tmp_path: Path) -> None:
+    staging, outdir = tmp_path / "staging", tmp_path / "fresh" / "cdktf.out"
+    (staging / "stacks" / "reviews-dev").mkdir(parents=True)
+    (staging / "stacks" / "reviews-dev" / "cdk.tf.json").write_text("new")
+    (staging / "manifest.json").write_text("manifest")
+    main.publish(staging, outdir)
+    assert tree(outdir) == {"manifest.json": b"manifest", "stacks/reviews-dev/cdk.tf.json": b"new"}
+
+
 def test_the_jsii_stack_is_left_out_of_a_message() -> None:
     from jsii.errors import JSIIError
 
