@@ -18,9 +18,10 @@ LABELS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 # The dev stack's negative_case_threshold: a review opens a case when NEGATIVE with at least this Negative score.
 CASE_THRESHOLD = 0.5
 TARGET = 0.9
-# The held-out figures last measured (counts agreeing, per class, and clear complaints routed to customer service):
-# a change to the analyzer may raise them, not lower them.
-HELD_OUT_FLOOR = {"POSITIVE": 22, "NEGATIVE": 23, "NEUTRAL": 27, "MIXED": 23, "clear complaints": 23}
+# The held-out figures measured once after round 3 of tuning (counts agreeing, per class, and clear complaints
+# routed to customer service), on the batch written before it (see the set's README): a change to the analyzer may
+# raise them, not lower them. Having been scored, this batch is no longer unseen: tune on it and it must join train.
+HELD_OUT_FLOOR = {"POSITIVE": 28, "NEGATIVE": 33, "NEUTRAL": 30, "MIXED": 31, "clear complaints": 29}
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,9 @@ def test_the_held_out_figures_do_not_fall_below_the_last_measured(figures):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 9's target, not met on held-out reviews (POSITIVE 79%, NEGATIVE 72%, MIXED 82%): a lexicon tuned "
-    "on 216 reviews misses words it has not seen; strict, so meeting it fails until this mark goes",
+    reason="issue 9's target, not met on the round-3 held-out batch (POSITIVE 28/32 = 88%; NEGATIVE 92%, NEUTRAL "
+    "94%, MIXED 97%): a lexicon misses words and idioms it has not seen; strict, so meeting it fails until this "
+    "mark goes",
 )
 def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figures):
     assert not _shortfalls(figures["test"]), figures["test"].report()
@@ -136,8 +138,8 @@ def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figure
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 9's target, not met on held-out reviews (23 of 28 clear complaints open a case); strict, so "
-    "meeting it fails until this mark goes",
+    reason="issue 9's target, not met on the round-3 held-out batch (29 of 32 clear complaints open a case); "
+    "strict, so meeting it fails until this mark goes",
 )
 def test_every_held_out_clear_complaint_opens_a_case(figures):
     missed = [one.review["text"] for one in figures["test"].clear_complaints() if not one.opens_a_case]
