@@ -98,7 +98,9 @@ _NOBODY = frozenset(["nobody", "noone", "no-one"])
 # VADER's negation window: a sentiment word this close after a negator is VADER's to handle ("never had a bad meal").
 _NEGATION_WINDOW = 3
 # Hedges ("a bit slow"): VADER dampens the word after them; in a review they soften a complaint, not cancel it.
-_HEDGE = re.compile(r"\b(?:a\s+(?:little\s+)?bit|a\s+little|a\s+tad|slightly|somewhat|rather)\s+(?=[a-z])", re.I)
+_HEDGE = re.compile(
+    r"\b(?:a\s+(?:little\s+)?bit|a\s+little|a\s+tad|slightly|somewhat|rather)\s+(?=([a-z][\w'-]*))", re.I
+)
 # After a hedge, words that make it something other than a softened judgement ("a bit of", "a little extra").
 _NOT_HEDGED = frozenset(["of", "more", "extra", "less", "bit", "while", "longer", "than", "the", "my", "and"])
 # Words after "too" that make it no excess ("me too", "too and").
@@ -216,7 +218,7 @@ def _negations(text: str, lexicon: Mapping[str, float]) -> str:
 
 def _hedges(text: str, lexicon: Mapping[str, float]) -> str:
     def mark(match: re.Match[str]) -> str:
-        after = text[match.end() :].split(" ", 1)[0].strip('.,;:!?"()').lower()
+        after = match.group(1).lower()
         if after in _NOT_HEDGED or lexicon.get(after, 0.0) > 0:
             return match.group()
         return "mild_complaint "
