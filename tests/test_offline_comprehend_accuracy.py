@@ -22,6 +22,10 @@ TARGET = 0.9
 # routed to customer service), on the batch written before it (see the set's README): a change to the analyzer may
 # raise them, not lower them. Having been scored, this batch is no longer unseen: tune on it and it must join train.
 HELD_OUT_FLOOR = {"POSITIVE": 28, "NEGATIVE": 33, "NEUTRAL": 30, "MIXED": 31, "clear complaints": 29}
+# Round 4: that batch has joined train and the next one is being written by a labeller who never sees the analyzer;
+# the integrator adds it (split "test") after the analyzer is frozen, sets this to False and resets the floors from
+# its one scoring. Until then the held-out tests skip, and the set must hold no test rows at all.
+HELD_OUT_BATCH_PENDING = True
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ def figures() -> dict[str, Figures]:
     }
 
 
+def _held_out(figures: dict[str, Figures]) -> Figures:
+    if HELD_OUT_BATCH_PENDING:
+        pytest.skip("round 4's held-out batch is not in the set yet (see tests/fixtures/sentiment/README.md)")
+    return figures["test"]
+
+
 def _shortfalls(figures: Figures) -> list[str]:
     return [
         f"{label}: {figures.agreeing(label)}/{len(figures.of(label))}"
@@ -97,7 +107,9 @@ def _shortfalls(figures: Figures) -> list[str]:
 def test_the_set_has_at_least_150_reviews_every_label_and_topic_in_both_splits():
     reviews = _reviews()
     assert len(reviews) >= 150
-    for split in ("train", "test"):
+    # No test row while the batch is pending, so that a half-added batch or a stray row cannot pass for one.
+    assert any(review["split"] == "test" for review in reviews) is not HELD_OUT_BATCH_PENDING
+    for split in ("train",) if HELD_OUT_BATCH_PENDING else ("train", "test"):
         part = [review for review in reviews if review["split"] == split]
         assert {review["label"] for review in part} == set(LABELS)
         assert {review["topic"] for review in part} == {"delivery", "food", "price", "staff", "app"}
@@ -105,7 +117,8 @@ def test_the_set_has_at_least_150_reviews_every_label_and_topic_in_both_splits()
 
 
 def test_the_figures_of_both_splits_are_reported(figures):
-    print("\n" + figures["test"].report() + "\n\n" + figures["train"].report())
+    held_out = "" if HELD_OUT_BATCH_PENDING else figures["test"].report() + "\n\n"
+    print("\n" + held_out + figures["train"].report())
 
 
 def test_every_review_gets_four_scores_summing_to_one_and_the_highest_as_its_sentiment(figures):
@@ -120,7 +133,7 @@ def test_the_train_split_agrees_with_at_least_90_percent_of_each_class(figures):
 
 
 def test_the_held_out_figures_do_not_fall_below_the_last_measured(figures):
-    held_out = figures["test"]
+    held_out = _held_out(figures)
     measured = {label: held_out.agreeing(label) for label in LABELS} | {"clear complaints": held_out.routed()}
     lower = {name: (measured[name], floor) for name, floor in HELD_OUT_FLOOR.items() if measured[name] < floor}
     assert not lower, f"(measured, floor): {lower}\n{held_out.report()}"
@@ -133,7 +146,8 @@ def test_the_held_out_figures_do_not_fall_below_the_last_measured(figures):
     "mark goes",
 )
 def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figures):
-    assert not _shortfalls(figures["test"]), figures["test"].report()
+    held_out = _held_out(figures)
+    assert not _shortfalls(held_out), held_out.report()
 
 
 @pytest.mark.xfail(
@@ -142,5 +156,6 @@ def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figure
     "strict, so meeting it fails until this mark goes",
 )
 def test_every_held_out_clear_complaint_opens_a_case(figures):
-    missed = [one.review["text"] for one in figures["test"].clear_complaints() if not one.opens_a_case]
-    assert not missed, f"{missed}\n{figures['test'].report()}"
+    held_out = _held_out(figures)
+    missed = [one.review["text"] for one in held_out.clear_complaints() if not one.opens_a_case]
+    assert not missed, f"{missed}\n{held_out.report()}"
