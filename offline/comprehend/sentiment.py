@@ -101,7 +101,10 @@ _COURTESY = re.compile(
     re.IGNORECASE,
 )
 _MAX_CLAUSE_WORDS = 60
-_CONTRAST_WORDS = r"(?:but|though|although|however|whereas|except|apart\s+from|yet|shame|pity|unfortunately|sadly)"
+# "let_down" is the lexicon's phrase token: "Delicious food let down by a rude driver."
+_CONTRAST_WORDS = (
+    r"(?:but|though|although|however|whereas|except|apart\s+from|yet|shame|pity|unfortunately|sadly|let_down\s+by)"
+)
 # A contrast word starts a clause, unless it ends the sentence ("Wrong order though."), where it marks the contrast.
 # "even though" concedes inside one clause ("charged a fee even though I chose collection") rather than contrasting.
 _CLAUSE_BREAK = re.compile(rf"(?<=[.!?;,:])\s+|(?<!\beven)\s+(?={_CONTRAST_WORDS}\b(?!\s*(?:[.!?]|$)))", re.IGNORECASE)
@@ -159,7 +162,7 @@ _NUMBER_WORDS = r"(?:an?|one|two|three|four|five|\d+(?:\.\d+)?)"
 # What is meant to come cold.
 _CHILLED = (
     r"(?:drinks?|beers?|sodas?|cokes?|colas?|lemonades?|milkshakes?|shakes?|smoothies?|juices?|ice\s+cream|gelato"
-    r"|wine|water|iced\s+(?:tea|coffee|latte))"
+    r"|wine|water|iced\s+(?:tea|coffee|latte)|sushi|sashimi|salads?|poke|ceviche|coleslaw|yogh?urt|cheesecake)"
 )
 # What a price is called, and up to four words between it and what is said of it ("the prices on the app are").
 _COST = r"(?:prices?|fees?|charges?|costs?|bill|surcharge)"
@@ -247,13 +250,26 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"|\b(?:smaller|less|worse|fewer|pricier|slower|more\s+expensive)\s+than\s+(?:it|they)\s+used\s+to\b",
     ),
     (
+        # Handled roughly on the way ("had been dropped", "all the toppings slid to one side").
+        "mishandled",
+        r"\b(?:been|was|were|got)\s+(?:really\s+)?(?:dropped|thrown|shaken|tipped\s+over|turned\s+upside\s+down|bashed)\b"
+        r"|\b(?:slid|slidden|moved|pushed)\s+to\s+one\s+side\b",
+    ),
+    (
+        # Too much of the cheap part ("more batter than chicken").
+        "disproportion",
+        r"\bmore\s+(?:batter|bread|bun|rice|bones?|fat|gristle|ice|water|foam|air|packaging|filler|pastry|dough|crust"
+        r"|lettuce|onions?|sauce)\s+than\s+[a-z]+",
+    ),
+    (
         # The order's integrity: someone on the way ate or drank from it.
         "tampered",
         r"\b(?:half[\s-]eaten|partly\s+eaten|(?:been|was|were)\s+(?:eaten|nibbled|tampered\s+with)|tampered\s+with"
         r"|(?:rider|driver|courier|someone|somebody)\s+(?:had\s+)?(?:clearly\s+|obviously\s+|definitely\s+)?"
         r"(?:ate|eaten|drank|drunk|nibbled|helped\s+(?:himself|herself|themselves)\s+to|opened\s+(?:my|the|our)"
         r"|took\s+(?:a|some|one|two|half)\b)"
-        r"|\b(?:drove|ran|walked|went)\s+off\s+with\b|\bstole\b)",
+        r"|\b(?:drove|ran|walked|went)\s+off\s+with\b|\bstole\b"
+        r"|\b(?:took|left\s+with)\s+(?:my|the|our)\s+(?:food|order|bag|meal|delivery)\s+(?:with\s+(?:him|her|them)|away)\b)",
     ),
     (
         "best_possible",
@@ -290,7 +306,8 @@ _CUES: tuple[tuple[str, str], ...] = (
     ),
     (
         "foreign_object",
-        r"\b(?:hairs?|plastic|glass|metal|insects?|bugs?|fly|flies|cockroach(?:es)?|maggots?|stones?)\s+in\s+"
+        r"\b(?:hairs?|plastic|glass|metal|insects?|bugs?|fly|flies|cockroach(?:es)?|maggots?|stones?|bones?|shells?"
+        r"|string|paper|foil)\s+in\s+"
         r"(?:my|the|our|his|her|their)\b",
     ),
     (
@@ -299,6 +316,16 @@ _CUES: tuple[tuple[str, str], ...] = (
         rf"|\b{_COST}\s+(?:keep|kept|are|have\s+been|has\s+been)\s+(?:climbing|rising|increasing|creeping\s+up)\b"
         rf"|\b{_COST}{_GAP}\s+(?:are|is|were|was|have|has|got)\s+(?:now\s+)?(?:much\s+|a\s+lot\s+|way\s+|so\s+much\s+)?"
         r"(?:higher|increased|doubled|tripled)\b",
+    ),
+    (
+        # A cost above what it is for ("the delivery fee is more than the food itself").
+        "price_high",
+        rf"\b{_COST}{_GAP}\s+(?:is|was|are|were|costs?|came\s+to)\s+(?:more|higher)\s+than\s+(?:the|my|our|what)\s+"
+        r"(?:food|meal|order|dish|pizza|itself)\b",
+    ),
+    (
+        "long_wait",
+        r"\b(?:(?:really|very|so|such\s+a)\s+)?long\s+(?:queues?|waits?|delays?|lines?)\b",
     ),
     (
         # The price's direction, read before "lower" folds to VADER's "low".
@@ -420,7 +447,9 @@ _UNMET = re.compile(
     r"(?:(?:a\s+)?(?:lot|bit|little|much|far|way)\s+)?(?:more\s+)?([a-z][\w'-]*)"
     # An expectation stated ("I was hoping for a nice meal", "expected better"): the praise word is what did not come.
     r"|\b(?:hoping|hoped|expected|expecting|looking\s+forward\s+to)\s+(?:for\s+)?(?:a\s+|an\s+|some\s+|the\s+)?"
-    r"(?:(?:much|far|a\s+lot|really|very)\s+)?([a-z][\w'-]*)",
+    r"(?:(?:much|far|a\s+lot|really|very)\s+)?([a-z][\w'-]*)"
+    # Barely what it should be ("barely warm", "hardly cooked").
+    r"|\b(?:barely|hardly|scarcely)\s+([a-z][\w'-]*)",
     re.IGNORECASE,
 )
 # Suffix folding: an inflection the lexicons lack is read as the entry it inflects ("quickest" as "quick", "soaking"
@@ -680,14 +709,22 @@ _BOOSTER_PRAISE = re.compile(
 )
 
 
+# Stance adverbs VADER scores as praise ("clearly" 1.7, "honestly" 2.0) only strengthen what they go with, a complaint
+# as much as praise ("had clearly been dropped"): read as the intensifier "really".
+_STANCE = re.compile(
+    r"\b(?:clearly|definitely|honestly|genuinely|truly|seriously|literally|obviously)\b", re.IGNORECASE
+)
+
+
 def _degree_words(text: str) -> str:
+    text = _STANCE.sub("really", text)
     text = _PRETTY.sub(lambda match: match.group() if match.group(1) else "quite ", text)
     return _BOOSTER_PRAISE.sub("booster_praise", text)
 
 
 def _unmet(text: str, lexicon: Mapping[str, float]) -> str:
     def mark(match: re.Match[str]) -> str:
-        praised = (match.group(1) or match.group(2)).lower()
+        praised = (match.group(1) or match.group(2) or match.group(3)).lower()
         return "unmet_expectation" if lexicon.get(praised, 0.0) > 0 else match.group()
 
     return _UNMET.sub(mark, text)
