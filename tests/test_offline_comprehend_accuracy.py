@@ -18,14 +18,13 @@ LABELS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 # The dev stack's negative_case_threshold: a review opens a case when NEGATIVE with at least this Negative score.
 CASE_THRESHOLD = 0.5
 TARGET = 0.9
-# The held-out figures measured once after round 3 of tuning (counts agreeing, per class, and clear complaints
-# routed to customer service), on the batch written before it (see the set's README): a change to the analyzer may
-# raise them, not lower them. Having been scored, this batch is no longer unseen: tune on it and it must join train.
-HELD_OUT_FLOOR = {"POSITIVE": 28, "NEGATIVE": 33, "NEUTRAL": 30, "MIXED": 31, "clear complaints": 29}
-# Round 4: that batch has joined train and the next one is being written by a labeller who never sees the analyzer;
-# the integrator adds it (split "test") after the analyzer is frozen, sets this to False and resets the floors from
-# its one scoring. Until then the held-out tests skip, and the set must hold no test rows at all.
-HELD_OUT_BATCH_PENDING = True
+# The held-out figures measured once after round 4 of tuning (counts agreeing, per class, and clear complaints
+# routed to customer service), on the batch a separate labeller wrote without seeing the analyzer, added after the
+# analyzer was frozen (see the set's README): a change to the analyzer may raise them, not lower them. Having been
+# scored, this batch is no longer unseen: tune on it and it must join train, and a new batch be written first.
+HELD_OUT_FLOOR = {"POSITIVE": 31, "NEGATIVE": 41, "NEUTRAL": 37, "MIXED": 39, "clear complaints": 36}
+# True while a new held-out batch is being written (the held-out tests skip, and the set may hold no test rows).
+HELD_OUT_BATCH_PENDING = False
 
 
 @dataclass(frozen=True)
@@ -141,8 +140,8 @@ def test_the_held_out_figures_do_not_fall_below_the_last_measured(figures):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 9's target, not met on the round-3 held-out batch (POSITIVE 28/32 = 88%; NEGATIVE 92%, NEUTRAL "
-    "94%, MIXED 97%): a lexicon misses words and idioms it has not seen; strict, so meeting it fails until this "
+    reason="issue 9's target, not met on the round-4 held-out batch (POSITIVE 31/38 = 82%; NEGATIVE 93%, NEUTRAL "
+    "92%, MIXED 98%): a lexicon misses words and idioms it has not seen; strict, so meeting it fails until this "
     "mark goes",
 )
 def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figures):
@@ -152,7 +151,7 @@ def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figure
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 9's target, not met on the round-3 held-out batch (29 of 32 clear complaints open a case); "
+    reason="issue 9's target, not met on the round-4 held-out batch (36 of 38 clear complaints open a case); "
     "strict, so meeting it fails until this mark goes",
 )
 def test_every_held_out_clear_complaint_opens_a_case(figures):
