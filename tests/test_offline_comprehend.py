@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from offline.comprehend.language import LanguageServices
+from offline.comprehend.sentiment import clauses, stem
 
 POSITIVE = "Absolutely delicious, the best margherita in town!"
 NEGATIVE = "Cold, soggy and late. Worst pizza I have ever had."
@@ -39,6 +40,76 @@ def test_a_factual_review_is_neutral():
 
 def test_a_review_with_strong_praise_and_complaint_is_mixed():
     assert sentiment(MIXED)["Sentiment"] == "MIXED"
+
+
+# One review per general mechanism of offline/comprehend/sentiment.py, none of them from the labelled set: each
+# fails if its mechanism goes (the comment names it).
+MECHANISMS = [
+    # suffix folding: inflections read as the entry they inflect
+    ("Quickest delivery I've had all year, and the curry was still steaming.", "POSITIVE"),
+    ("My order was left on the doorstep and the bag was soaking wet.", "NEGATIVE"),
+    ("The app shows items as available and then cancels them after payment.", "NEGATIVE"),
+    # idioms, and phrases matched in their inflections
+    ("Can't wait to try the rest of the menu!", "POSITIVE"),
+    ("Our regular Friday order and it never lets us down.", "POSITIVE"),
+    ("Support sorted it out within minutes, really impressed.", "POSITIVE"),
+    ("Absolute joke of a service, food turned up stone cold.", "NEGATIVE"),
+    # commerce nouns are facts, not praise
+    ("I paid using my gift card balance.", "NEUTRAL"),
+    ("Free delivery applied automatically to my order over twenty pounds.", "NEUTRAL"),
+    ("The rewards page shows 120 points on my account.", "NEUTRAL"),
+    # the order's integrity
+    ("The rider had clearly eaten some of my chips.", "NEGATIVE"),
+    ("I said no mushrooms and the pizza was covered in mushrooms.", "NEGATIVE"),
+    ("I ordered a vegetarian meal and it came with chicken in it.", "NEGATIVE"),
+    ("Ordered a large and got a small.", "NEGATIVE"),
+    ("The drinks were warm and flat.", "NEGATIVE"),
+    # problems put right, decline, unmet expectations, recurring faults, prices
+    ("The support chat fixed my problem in two minutes.", "POSITIVE"),
+    ("Customer support refunded the missing drink straight away, no fuss.", "POSITIVE"),
+    ("The portion was half the size it used to be.", "NEGATIVE"),
+    ("I was hoping for a nice meal but it was cold and late.", "NEGATIVE"),
+    ("The app keeps saying my address is invalid.", "NEGATIVE"),
+    ("Prices are lower than the other apps and the food is just as good.", "POSITIVE"),
+    ("The prices on the app are much higher than in the restaurant.", "NEGATIVE"),
+    # requests and questions ask rather than judge
+    ("Please make sure the food is hot when it arrives.", "NEUTRAL"),
+    ("I'd love to know if you deliver after midnight.", "NEUTRAL"),
+    # contrast, elliptical denial, past doubt
+    ("Cheap prices, but the portions are tiny.", "MIXED"),
+    ("The app is brilliant, the customer service is not.", "MIXED"),
+    ("The service was friendly, the food less so.", "MIXED"),
+    ("Food was hot and fresh, the driver was grumpy though.", "MIXED"),
+    ("I was sceptical about the price but it was worth it.", "POSITIVE"),
+]
+
+
+@pytest.mark.parametrize(("text", "label"), MECHANISMS)
+def test_each_general_mechanism_reads_an_unseen_review_as_comprehend_would(text, label):
+    result = sentiment(text)
+    assert result["Sentiment"] == label, (clauses(text), result["SentimentScore"])
+    if label == "NEGATIVE":
+        assert result["SentimentScore"]["Negative"] >= 0.5, "a clear complaint must open a case"
+
+
+@pytest.mark.parametrize(
+    ("word", "folded"),
+    [("quickest", "quick"), ("quickly", "quick"), ("hotter", "hot"), ("tastiest", "tasty"), ("soaked", "soak")],
+)
+def test_stemming_folds_inflections_onto_one_stem(word, folded):
+    assert stem(word) == folded
+
+
+@pytest.mark.parametrize("text", ["A bit of bread.", "The toppings were generous.", "Delivery times vary lately."])
+def test_a_word_whose_suffix_is_no_inflection_is_not_folded(text):
+    # "bit" is not "bitter", "toppings" not "top", "times" not "timely", "lately" not "late".
+    assert clauses(text) == [text]
+
+
+def test_a_long_unpunctuated_review_is_scored_in_bounded_chunks():
+    text = " ".join(["the pizza was cold"] * 240)  # 4,559 bytes, 960 words
+    assert len(clauses(text)) == 16
+    assert sentiment(text)["Sentiment"] == "NEGATIVE"
 
 
 @pytest.mark.parametrize("text", [POSITIVE, NEGATIVE, NEUTRAL, MIXED, "!!!"])

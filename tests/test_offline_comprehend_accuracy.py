@@ -18,9 +18,13 @@ LABELS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 # The dev stack's negative_case_threshold: a review opens a case when NEGATIVE with at least this Negative score.
 CASE_THRESHOLD = 0.5
 TARGET = 0.9
-# The held-out figures last measured (counts agreeing, per class, and clear complaints routed to customer service):
-# a change to the analyzer may raise them, not lower them.
-HELD_OUT_FLOOR = {"POSITIVE": 22, "NEGATIVE": 23, "NEUTRAL": 27, "MIXED": 23, "clear complaints": 23}
+# The held-out figures measured once after round 4 of tuning (counts agreeing, per class, and clear complaints
+# routed to customer service), on the batch a separate labeller wrote without seeing the analyzer, added after the
+# analyzer was frozen (see the set's README): a change to the analyzer may raise them, not lower them. Having been
+# scored, this batch is no longer unseen: tune on it and it must join train, and a new batch be written first.
+HELD_OUT_FLOOR = {"POSITIVE": 31, "NEGATIVE": 41, "NEUTRAL": 37, "MIXED": 39, "clear complaints": 36}
+# True while a new held-out batch is being written (the held-out tests skip, and the set may hold no test rows).
+HELD_OUT_BATCH_PENDING = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,12 @@ def figures() -> dict[str, Figures]:
     }
 
 
+def _held_out(figures: dict[str, Figures]) -> Figures:
+    if HELD_OUT_BATCH_PENDING:
+        pytest.skip("round 4's held-out batch is not in the set yet (see tests/fixtures/sentiment/README.md)")
+    return figures["test"]
+
+
 def _shortfalls(figures: Figures) -> list[str]:
     return [
         f"{label}: {figures.agreeing(label)}/{len(figures.of(label))}"
@@ -96,7 +106,9 @@ def _shortfalls(figures: Figures) -> list[str]:
 def test_the_set_has_at_least_150_reviews_every_label_and_topic_in_both_splits():
     reviews = _reviews()
     assert len(reviews) >= 150
-    for split in ("train", "test"):
+    # No test row while the batch is pending, so that a half-added batch or a stray row cannot pass for one.
+    assert any(review["split"] == "test" for review in reviews) is not HELD_OUT_BATCH_PENDING
+    for split in ("train",) if HELD_OUT_BATCH_PENDING else ("train", "test"):
         part = [review for review in reviews if review["split"] == split]
         assert {review["label"] for review in part} == set(LABELS)
         assert {review["topic"] for review in part} == {"delivery", "food", "price", "staff", "app"}
@@ -104,7 +116,8 @@ def test_the_set_has_at_least_150_reviews_every_label_and_topic_in_both_splits()
 
 
 def test_the_figures_of_both_splits_are_reported(figures):
-    print("\n" + figures["test"].report() + "\n\n" + figures["train"].report())
+    held_out = "" if HELD_OUT_BATCH_PENDING else figures["test"].report() + "\n\n"
+    print("\n" + held_out + figures["train"].report())
 
 
 def test_every_review_gets_four_scores_summing_to_one_and_the_highest_as_its_sentiment(figures):
@@ -119,7 +132,7 @@ def test_the_train_split_agrees_with_at_least_90_percent_of_each_class(figures):
 
 
 def test_the_held_out_figures_do_not_fall_below_the_last_measured(figures):
-    held_out = figures["test"]
+    held_out = _held_out(figures)
     measured = {label: held_out.agreeing(label) for label in LABELS} | {"clear complaints": held_out.routed()}
     lower = {name: (measured[name], floor) for name, floor in HELD_OUT_FLOOR.items() if measured[name] < floor}
     assert not lower, f"(measured, floor): {lower}\n{held_out.report()}"
@@ -127,18 +140,21 @@ def test_the_held_out_figures_do_not_fall_below_the_last_measured(figures):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 9's target, not met on held-out reviews (POSITIVE 79%, NEGATIVE 72%, MIXED 82%): a lexicon tuned "
-    "on 216 reviews misses words it has not seen; strict, so meeting it fails until this mark goes",
+    reason="issue 9's target, not met on the round-4 held-out batch (POSITIVE 31/38 = 82%; NEGATIVE 93%, NEUTRAL "
+    "92%, MIXED 98%): a lexicon misses words and idioms it has not seen; strict, so meeting it fails until this "
+    "mark goes",
 )
 def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figures):
-    assert not _shortfalls(figures["test"]), figures["test"].report()
+    held_out = _held_out(figures)
+    assert not _shortfalls(held_out), held_out.report()
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 9's target, not met on held-out reviews (23 of 28 clear complaints open a case); strict, so "
-    "meeting it fails until this mark goes",
+    reason="issue 9's target, not met on the round-4 held-out batch (36 of 38 clear complaints open a case); "
+    "strict, so meeting it fails until this mark goes",
 )
 def test_every_held_out_clear_complaint_opens_a_case(figures):
-    missed = [one.review["text"] for one in figures["test"].clear_complaints() if not one.opens_a_case]
-    assert not missed, f"{missed}\n{figures['test'].report()}"
+    held_out = _held_out(figures)
+    missed = [one.review["text"] for one in held_out.clear_complaints() if not one.opens_a_case]
+    assert not missed, f"{missed}\n{held_out.report()}"
