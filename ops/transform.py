@@ -53,7 +53,7 @@ def target_input(target: Mapping[str, Any], event: Mapping[str, Any], *, rule_ar
     in_string, index = False, 0
     while index < len(template):
         match = _PLACEHOLDER.match(template, index)
-        name = match.group(1) if match else None
+        name = match.group(1) if match else ""
         if match and (name in values or name in reserved):
             found, value = values[name] if name in values else (True, reserved[name])
             output.append(_placed(found, value, in_string))
