@@ -15,9 +15,13 @@ from typing import Any
 
 import pytest
 
+from modules.common import EVENT_SCHEMA_DIR, load_json
 from offline.engine.endpoint import AwsEndpoint
+from offline.events.delivery import transform
 from ops.__main__ import run
+from ops.transform import target_input
 from tests.e2e import review, system_for
+from tests.events import case_opened, review_submitted
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,3 +225,17 @@ def test_the_endpoint_refuses_an_unsigned_request(endpoint):
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 400
     assert json.loads(refused.value.read())["__type"] == "MissingAuthenticationTokenException"
+
+
+@pytest.mark.parametrize("event", [case_opened(), review_submitted()], ids=["CaseOpened", "ReviewSubmitted"])
+def test_redrive_shapes_an_audit_dead_letter_as_the_offline_eventbridge_does(event):
+    # Two implementations of EventBridge's InputTransformer (ops has no dependency on offline/): they must agree on
+    # the audit target's, the one the system uses.
+    transformer = load_json(EVENT_SCHEMA_DIR / "audit-record.json")
+    target = {
+        "InputTransformer": {"InputPathsMap": transformer["inputPaths"], "InputTemplate": transformer["inputTemplate"]}
+    }
+    rule = "arn:aws:events:eu-west-1:123456789012:rule/reviews-dev-events-bus/reviews-dev-audit-all-events"
+    ours = target_input(target, event, rule_arn=rule)
+    assert json.loads(ours) == json.loads(transform(target["InputTransformer"], event, rule_arn=rule, rule_name="x"))
+    assert "callbackToken" not in ours

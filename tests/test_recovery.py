@@ -97,6 +97,46 @@ def test_the_thank_you_defers_to_its_retry_queue_after_five_minutes(dev: dict[st
     assert "thank-you_retry" in defer["Parameters"]["QueueUrl"]
 
 
+# --- the construct's inputs --------------------------------------------------------------------------------------
+
+
+def _recovery(**overrides: Any) -> Any:
+    from modules.recovery import Recovery
+    from tests.tf import bare_stack, sample_platform
+
+    settings: dict[str, Any] = {
+        "platform": sample_platform(),
+        "bus": None,
+        "rules": [],
+        "retry_queues": [],
+        **overrides,
+    }
+    return Recovery(bare_stack(), "recovery", **settings)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"), [("interval_minutes", 0), ("max_redrives", 21), ("max_receives", 0), ("max_redrives", 1.5)]
+)
+def test_a_bound_out_of_range_is_refused_naming_it(setting, value):
+    with pytest.raises(ValueError, match=setting):
+        _recovery(**{setting: value})
+
+
+def test_a_rule_that_does_not_start_a_workflow_is_refused():
+    with pytest.raises(TypeError, match="rules"):
+        _recovery(rules=["reviews-test-audit-all-events"])
+
+
+def test_a_retry_queue_that_is_not_a_retry_queue_is_refused():
+    with pytest.raises(TypeError, match="retry_queues"):
+        _recovery(retry_queues=["https://sqs.eu-west-1.amazonaws.com/123456789012/q"])
+
+
+def test_nothing_to_redrive_is_refused():
+    with pytest.raises(ValueError, match="nothing to redrive"):
+        _recovery()
+
+
 # --- offline, with faults -----------------------------------------------------------------------------------------
 
 
