@@ -25,6 +25,7 @@ from constructs import Construct, IConstruct
 
 from modules.common import deny_insecure_transport, policy_document
 from modules.config import OperationsSettings
+from modules.recovery import Recovery
 from modules.rule import EventRule
 from modules.security import Platform
 from modules.workflow import Workflow
@@ -43,8 +44,11 @@ class Operations(Construct):
       api, stage: the REST API and stage whose 5XXError is watched.
       delivery_stream: the audit Firehose stream whose delivery to S3 is watched.
       workflows: every Workflow of the stack: ExecutionsFailed >= 1 and ExecutionsTimedOut >= 1.
-      rules: every EventRule of the stack: FailedInvocations >= 1 and dead-letter queue depth >= 1; and, for a
-        rule with a ``match_alarm``, MatchedEvents >= 1 described by that text.
+      rules: every EventRule of the stack: FailedInvocations >= 1 and, for a dead-letter queue nothing redrives,
+        its depth >= 1; and, for a rule with a ``match_alarm``, MatchedEvents >= 1 described by that text.
+      recovery: the :class:`~modules.recovery.Recovery` of the stack, or None. A queue it redrives alarms only when
+        its oldest message is older than the redrive's horizon (the redrive is not keeping up or not running: a
+        transient failure it recovers from pages nobody); its parked queue alarms at depth >= 1 (given up).
     Defaults: 5-minute periods, one datapoint to alarm, missing data is "not breaching" (no traffic
       is no failure); alarm and OK actions to the topic; topic encrypted with the platform key,
       publishable only by this account's CloudWatch alarms and only over TLS.
@@ -64,6 +68,7 @@ class Operations(Construct):
         delivery_stream: KinesisFirehoseDeliveryStream,
         workflows: Sequence[Workflow],
         rules: Sequence[EventRule],
+        recovery: Recovery | None = None,
     ):
         super().__init__(scope, id)
         for setting, value, kind in (
@@ -75,6 +80,8 @@ class Operations(Construct):
                 raise TypeError(f"Operations {id}: {setting} must be a {kind.__name__}, got {type(value).__name__}")
         _check_members(id, "workflows", workflows, Workflow)
         _check_members(id, "rules", rules, EventRule)
+        if recovery is not None and not isinstance(recovery, Recovery):
+            raise TypeError(f"Operations {id}: recovery must be a Recovery or None, got {type(recovery).__name__}")
         self._platform = platform
 
         self.topic = SnsTopic(
@@ -114,20 +121,25 @@ class Operations(Construct):
         )
 
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
+        redriven = {queue.node.path for queue in recovery.queues} if recovery is not None else set()
         for rule in rules:
             where = _path(rule)
-            self._alarm(
-                f"{where}:dead-letters",
-                namespace="AWS/SQS",
-                metric="ApproximateNumberOfMessagesVisible",
-                dimensions={"QueueName": rule.dead_letter_queue.name},
-                statistic="Maximum",
-                description=(
-                    f"Events of rule {where} could not be delivered after every retry and wait in its dead-letter "
-                    "queue (kept 14 days). Read one message's ERROR_CODE/ERROR_MESSAGE attributes, fix the target "
-                    "or its role, then send the events again and purge the queue."
-                ),
-            )
+            if rule.dead_letter_queue.node.path in redriven:
+                assert recovery is not None
+                self._redriven_queue_alarm(f"{where}:dead-letters", rule.dead_letter_queue, recovery)
+            else:
+                self._alarm(
+                    f"{where}:dead-letters",
+                    namespace="AWS/SQS",
+                    metric="ApproximateNumberOfMessagesVisible",
+                    dimensions={"QueueName": rule.dead_letter_queue.name},
+                    statistic="Maximum",
+                    description=(
+                        f"Events of rule {where} could not be delivered after every retry and wait in its dead-letter "
+                        "queue (kept 14 days). Read one message's ERROR_CODE/ERROR_MESSAGE attributes, fix the target "
+                        "or its role, then run python -m ops dlq redrive --queue with the queue's name."
+                    ),
+                )
             self._alarm(
                 f"{where}:failed-invocations",
                 namespace="AWS/Events",
@@ -170,6 +182,24 @@ class Operations(Construct):
                     "execution history (a task token never returned, a slow service) and restart the execution."
                 ),
             )
+        if recovery is not None:
+            rule_queues = {rule.dead_letter_queue.node.path for rule in rules}
+            for queue in recovery.queues:
+                if queue.node.path not in rule_queues:
+                    self._redriven_queue_alarm(f"{_path(queue)}:waiting", queue, recovery)
+            self._alarm(
+                "recovery:parked",
+                namespace="AWS/SQS",
+                metric="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": recovery.parked_queue.name},
+                statistic="Maximum",
+                description=(
+                    f"The recovery workflow gave up on an event after {recovery.max_redrives} deliveries (or "
+                    f"{recovery.max_receives} failed attempts) and parked it, with a DeliveryAbandoned event. Read "
+                    "its SOURCE_QUEUE/TARGET_ARN attributes and the target's failed executions, fix the cause, then "
+                    "run python -m ops dlq redrive --queue with the parked queue's name."
+                ),
+            )
         self._alarm(
             "api:5xx",
             namespace="AWS/ApiGateway",
@@ -203,6 +233,23 @@ class Operations(Construct):
             description=(
                 f"Audit records have waited more than {MAX_DELIVERY_AGE_SECONDS} seconds for delivery to S3. "
                 "Read the stream's DestinationDelivery log and check the bucket and key still accept its role."
+            ),
+        )
+
+    def _redriven_queue_alarm(self, key: str, queue: Any, recovery: Recovery) -> None:
+        self._alarm(
+            key,
+            namespace="AWS/SQS",
+            metric="ApproximateAgeOfOldestMessage",
+            dimensions={"QueueName": queue.name},
+            statistic="Maximum",
+            comparison="GreaterThanThreshold",
+            threshold=recovery.redrive_horizon_seconds,
+            description=(
+                f"A message has waited more than {recovery.redrive_horizon_seconds} seconds in {key.split(':')[0]}, "
+                "which the recovery workflow redrives every "
+                f"{recovery.interval_minutes} minutes: the redrive is failing or not running. Check the "
+                "recovery workflow's executions and its schedule; python -m ops dlq list shows the queues."
             ),
         )
 

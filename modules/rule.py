@@ -71,7 +71,8 @@ class EventRule(Construct):
       input_transformer: ``{"inputPaths", "inputTemplate"}``, what the target receives instead of the event
         (EventBridge's InputTransformer); None, the event as it is.
     Exposes: ``rule``, ``target``, ``role`` (None for a queue), ``target_policy`` (the queue's policy, None
-      otherwise), ``dead_letter_queue``, ``pattern``, ``bus``, ``match_alarm``, ``metric_dimensions``.
+      otherwise), ``dead_letter_queue``, ``destination`` (the target resource), ``pattern``, ``bus``, ``match_alarm``,
+      ``metric_dimensions``.
     """
 
     def __init__(
@@ -113,6 +114,7 @@ class EventRule(Construct):
         name = platform.name(service, purpose)
         self.pattern = dict(pattern)
         self.bus = bus
+        self.destination = target
         self.match_alarm = match_alarm
 
         self.rule = CloudwatchEventRule(
@@ -210,6 +212,32 @@ class EventRule(Construct):
                 ]
             ),
         )
+
+
+def private_queue(scope: Construct, id: str, *, platform: Platform, name: str, retention_seconds: int) -> SqsQueue:
+    """An SQS queue encrypted with the platform key, reachable only over TLS, for this account's roles alone (a
+    role needs its own policy and the key, :func:`queue_key_statement`)."""
+    queue = SqsQueue(
+        scope, id, name=name, kms_master_key_id=platform.key_arn, message_retention_seconds=retention_seconds
+    )
+    SqsQueuePolicy(
+        scope,
+        f"{id}-policy",
+        queue_url=queue.url,
+        policy=policy_document([deny_insecure_transport("sqs:*", queue.arn)]),
+    )
+    return queue
+
+
+def queue_key_statement(key_arn: str, region: str) -> dict[str, Any]:
+    """What a sender or reader of a queue encrypted with the platform key needs of the key, and only through SQS.
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html"""
+    return statement(
+        "UseQueueKeyThroughSqs",
+        ["kms:Decrypt", "kms:GenerateDataKey"],
+        [key_arn],
+        Condition={"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
+    )
 
 
 def _actions_for(target: SfnStateMachine | KinesisFirehoseDeliveryStream) -> tuple[str, ...]:

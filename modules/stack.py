@@ -7,6 +7,7 @@ from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.sfn_state_machine import SfnStateMachine
 from constructs import Construct
 
 from modules.analysis import Analysis
@@ -18,6 +19,7 @@ from modules.email import Email
 from modules.event_bus import EventBus
 from modules.frontend_api import FrontendApi
 from modules.operations import Operations
+from modules.recovery import Recovery
 from modules.rule import EventRule
 from modules.security import Platform, Security
 from modules.thank_you import ThankYou
@@ -128,6 +130,16 @@ class ReviewsStack(TerraformStack):
         )
         # config.json tells the pages where the API is: written once the API exists.
         self.website.publish_config(api_url=self.frontend.url)
+        rules = [node for node in self.node.find_all() if isinstance(node, EventRule)]
+        # Every consumer workflow's dead letters, and the emails deferred by the thank-you, are delivered again.
+        self.recovery = Recovery(
+            self,
+            "recovery",
+            platform=platform,
+            bus=bus,
+            rules=[rule for rule in rules if isinstance(rule.destination, SfnStateMachine)],
+            retry_queues=[self.thank_you.retry],
+        )
         # Last: it watches every workflow and rule the services above created.
         self.operations = Operations(
             self,
@@ -138,7 +150,8 @@ class ReviewsStack(TerraformStack):
             stage=self.frontend.stage,
             delivery_stream=self.audit.delivery_stream,
             workflows=[node for node in self.node.find_all() if isinstance(node, Workflow)],
-            rules=[node for node in self.node.find_all() if isinstance(node, EventRule)],
+            rules=rules,
+            recovery=self.recovery,
         )
 
         TerraformOutput(self, "api_url", value=self.frontend.url)

@@ -203,20 +203,28 @@ def print_health(system: Any, quiet: Any) -> None:
     )
 
 
-def serve(stack: str, port: int) -> int:
+def serve(stack: str, port: int, aws_port: int) -> int:
+    from offline.engine.endpoint import AwsEndpoint
     from offline.system import OfflineSystem
     from offline.web import WebRoutes
 
     path = synthesize(stack)
     quiet_moto()
     web = WebRoutes()
-    with OfflineSystem(path, port=port, extra_routes=web) as system:
+    with OfflineSystem(path, port=port, extra_routes=web) as system, AwsEndpoint(aws_port) as endpoint:
         web.bind(system)
         agent, password = system.create_agent()
         print(f"API:   {system.api_url}  (POST /reviews; GET /cases and POST /cases/{{id}}/resolution need a token)")
         if web.site is not None:
             print(f"Pages: {web.site_url}index.html (review form), {web.site_url}agent.html (agent console)")
         print(f"Agent: {agent} / {password}")
+        print(
+            f"AWS:   {endpoint.url}  (any AWS SDK or CLI; for python -m ops --prefix {stack}:\n"
+            f"       export AWS_ENDPOINT_URL={endpoint.url} AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline "
+            f"AWS_DEFAULT_REGION={system.cloud.region})"
+        )
+        schedules = _start_schedules(system.cloud)
+        print(f"Schedules fire as EventBridge Scheduler would: {', '.join(schedules) or 'none'}")
         print("Ctrl-C stops.", flush=True)
         try:
             while True:
@@ -226,6 +234,31 @@ def serve(stack: str, port: int) -> int:
     return 0
 
 
+def _start_schedules(cloud: Any) -> list[str]:
+    """Fire each ``rate(N minutes)`` schedule every N minutes while serving (moto never fires them)."""
+    import re
+    import threading
+
+    started = []
+    for schedule in cloud.resources("aws_scheduler_schedule").values():
+        rate = re.fullmatch(r"rate\((\d+) minutes?\)", schedule["schedule_expression"])
+        if rate is None:
+            continue
+        name, every = schedule["name"], int(rate.group(1)) * 60
+
+        def fire(name: str = name, every: int = every) -> None:
+            while True:
+                time.sleep(every)
+                try:
+                    cloud.fire_schedule(name)
+                except Exception as error:  # the serve loop must outlive one failed firing, as Scheduler does
+                    print(f"schedule {name} failed to fire: {error}", file=sys.stderr, flush=True)
+
+        threading.Thread(target=fire, name=f"schedule-{name}", daemon=True).start()
+        started.append(f"{name} ({schedule['schedule_expression']})")
+    return started
+
+
 def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -233,10 +266,13 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("mode", choices=["demo", "serve"])
     parser.add_argument("--stack", default="reviews-dev")
     parser.add_argument("--port", type=int, default=8080, help="serve: the port on 127.0.0.1 (default 8080)")
+    parser.add_argument(
+        "--aws-port", type=int, default=4566, help="serve: the AWS endpoint's port on 127.0.0.1 (default 4566)"
+    )
     arguments = parser.parse_args(argv)
     if arguments.mode == "demo":
         return demo(arguments.stack)
-    return serve(arguments.stack, arguments.port)
+    return serve(arguments.stack, arguments.port, arguments.aws_port)
 
 
 if __name__ == "__main__":

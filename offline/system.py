@@ -17,6 +17,7 @@ from typing import Any
 from offline.apigateway.server import ApiServer, RestApi
 from offline.comprehend.language import LanguageServices
 from offline.engine.cloud import OfflineCloud
+from offline.engine.faults import Faults
 from offline.wafv2.acl import WebAcl
 
 
@@ -32,7 +33,8 @@ class OfflineSystem:
 
     Inputs: ``stack`` (path of a cdk.tf.json, or the parsed JSON), ``port`` (0: any free port),
     ``language`` (offline Comprehend/Translate; a fresh one by default), ``retry_waits`` (record Step
-    Functions retry waits instead of sleeping them), ``extra_routes`` (for serving pages beside the API).
+    Functions retry waits instead of sleeping them), ``extra_routes`` (for serving pages beside the API),
+    ``faults`` (:class:`~offline.engine.faults.Faults`: call counts and injected AWS errors).
     Exposes: ``cloud``, ``api`` (the :class:`RestApi`), ``server``, ``api_url``, :meth:`create_agent`,
     :meth:`sign_in`, :meth:`request`, :meth:`submit_review`.
     """
@@ -45,8 +47,9 @@ class OfflineSystem:
         language: LanguageServices | None = None,
         retry_waits: list[float] | None = None,
         extra_routes: Any = None,
+        faults: Faults | None = None,
     ):
-        self.cloud = OfflineCloud(stack, language=language, retry_waits=retry_waits)
+        self.cloud = OfflineCloud(stack, language=language, retry_waits=retry_waits, faults=faults)
         self._port = port
         self._extra_routes = extra_routes
         self.api: RestApi

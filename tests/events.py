@@ -141,6 +141,20 @@ def case_resolved(**overrides: Any) -> Event:
     return envelope("reviews.customerservice", "CaseResolved", data)
 
 
+def delivery_abandoned(**overrides: Any) -> Event:
+    data = {
+        "reviewId": REVIEW_ID,
+        "eventId": "event-1",
+        "targetArn": "arn:aws:states:eu-west-1:123456789012:stateMachine:reviews-dev-thankyou-send-thank-you",
+        "deadLetterQueue": "https://sqs.eu-west-1.amazonaws.com/123456789012/reviews-dev-thankyou-retry",
+        "redriveAttempts": 3,
+        "receiveCount": 1,
+        "abandonedAt": TIME,
+        **overrides,
+    }
+    return envelope("reviews.recovery", "DeliveryAbandoned", data)
+
+
 # One builder per catalogued detail-type.
 BUILDERS: dict[str, Callable[..., Event]] = {
     "ReviewSubmitted": review_submitted,
@@ -150,6 +164,7 @@ BUILDERS: dict[str, Callable[..., Event]] = {
     "CaseOpened": case_opened,
     "CaseEscalated": case_escalated,
     "CaseResolved": case_resolved,
+    "DeliveryAbandoned": delivery_abandoned,
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from offline.stepfunctions.validation import Problem, integration, problems, produced_errors, refusal, sdk_error_name
+from offline.stepfunctions.validation import _states as validation_states
 
 
 def _definitions(stacks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -22,7 +23,8 @@ def _definitions(stacks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]
 
 
 def _tasks(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    return [(name, state) for name, state in definition["States"].items() if state.get("Type") == "Task"]
+    """Every Task, inside Map processors and Parallel branches too."""
+    return [(name, state) for name, _, state, _ in validation_states(definition) if state.get("Type") == "Task"]
 
 
 def test_every_task_calls_an_integration_the_checker_knows(synthesized):

@@ -29,3 +29,22 @@ def test_a_queue_gets_its_attributes_its_redrive_policy_and_its_queue_policy():
     assert (dlq_attributes["MessageRetentionPeriod"], dlq_attributes["SqsManagedSseEnabled"]) == ("1209600", "true")
     assert json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"] == dlq["arn"]
     assert json.loads(attributes["Policy"])["Statement"][0]["Effect"] == "Deny"
+
+
+def test_a_delayed_message_is_due_once_the_sqs_clock_has_advanced_past_its_delay():
+    import boto3
+    import pytest
+    from moto import mock_aws
+
+    from offline.sqs.clock import SqsClock
+
+    clock = SqsClock()
+    with mock_aws(), clock.installed():
+        sqs = boto3.client("sqs", region_name="eu-west-1")
+        url = sqs.create_queue(QueueName="later")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="m", DelaySeconds=300)
+        assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+        clock.advance(301)
+        assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["m"]
+    with pytest.raises(ValueError, match="backwards"):
+        clock.advance(-1)

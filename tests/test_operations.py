@@ -27,13 +27,21 @@ def _topic(dev: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return only(dev, "aws_sns_topic", "operations")
 
 
-def test_every_dead_letter_queue_of_a_rule_target_has_a_depth_alarm(dev: dict[str, Any]) -> None:
+def _redriven(dev: dict[str, Any]) -> set[str]:
+    """The queues the recovery workflow reads (its definition's queue list)."""
+    [machine] = [m for m in resources(dev, "aws_sfn_state_machine").values() if "-recovery-" in m["name"]]
+    queues = json.loads(machine["definition"])["States"]["Queues"]["Result"]["queues"]
+    return {references(url)[0][1] for url in queues}
+
+
+def test_every_dead_letter_queue_nothing_redrives_and_the_parked_queue_have_a_depth_alarm(dev: dict[str, Any]) -> None:
     queues = [
         references(target["dead_letter_config"]["arn"])[0][1]
         for target in resources(dev, "aws_cloudwatch_event_target").values()
     ]
     assert queues, "the stack has no rule target with a dead-letter queue"
-    expected = sorted(ref("aws_sqs_queue", queue, "name") for queue in queues)
+    parked = only(dev, "aws_sqs_queue", "recovery_parked")[0]
+    expected = sorted(ref("aws_sqs_queue", queue, "name") for queue in {*queues, parked} - _redriven(dev))
     assert _watched(dev, "ApproximateNumberOfMessagesVisible", "QueueName") == expected
     for alarm in _alarms(dev, "ApproximateNumberOfMessagesVisible"):
         assert (alarm["namespace"], alarm["comparison_operator"], alarm["threshold"]) == (
@@ -41,6 +49,17 @@ def test_every_dead_letter_queue_of_a_rule_target_has_a_depth_alarm(dev: dict[st
             "GreaterThanOrEqualToThreshold",
             1,
         )
+
+
+def test_every_redriven_queue_alarms_when_a_message_outlives_the_redrive(dev: dict[str, Any]) -> None:
+    redriven = _redriven(dev)
+    assert redriven, "the recovery workflow redrives no queue"
+    assert _watched(dev, "ApproximateAgeOfOldestMessage", "QueueName") == sorted(
+        ref("aws_sqs_queue", queue, "name") for queue in redriven
+    )
+    for alarm in _alarms(dev, "ApproximateAgeOfOldestMessage"):
+        # Six intervals of five minutes: one to be read, five failed deliveries.
+        assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 1800)
 
 
 @pytest.mark.parametrize("metric", ["ExecutionsFailed", "ExecutionsTimedOut"])

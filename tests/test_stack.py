@@ -189,10 +189,17 @@ DYNAMODB_KEY_ACTIONS = {"kms:Decrypt", "kms:GenerateDataKey"}
 PLATFORM_SIDS = {"DeliverExecutionLogs", "SendTraces"}
 
 
+# Senders to and readers of a queue encrypted with a customer key also need the key, through SQS.
+SQS_KEY_ACTIONS = {"kms:Decrypt", "kms:GenerateDataKey"}
+
+
 def actions_of(definition: dict[str, Any]) -> set[str]:
-    """The IAM actions the Task states of an ASL definition call."""
+    """The IAM actions the Task states of an ASL definition call, inside Map and Parallel states too."""
     actions: set[str] = set()
     for state in definition["States"].values():
+        for inner in [state.get("ItemProcessor") or state.get("Iterator"), *state.get("Branches", [])]:
+            if inner:
+                actions |= actions_of(inner)
         if state["Type"] != "Task":
             continue
         match = re.fullmatch(
@@ -203,6 +210,8 @@ def actions_of(definition: dict[str, Any]) -> set[str]:
         actions.add(f"{IAM_PREFIX.get(service, service)}:{api[0].upper()}{api[1:]}")
         if service == "dynamodb":
             actions |= DYNAMODB_KEY_ACTIONS
+        if service == "sqs":
+            actions |= SQS_KEY_ACTIONS
     return actions
 
 

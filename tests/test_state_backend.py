@@ -304,6 +304,7 @@ SERVICE_OF_TYPE = {
     "aws_kinesis_firehose_": "firehose",
     "aws_kms_": "kms",
     "aws_s3_": "s3",
+    "aws_scheduler_": "scheduler",
     "aws_schemas_": "schemas",
     "aws_ses_": "ses",
     "aws_sesv2_": "ses",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import jsonschema
 
 from modules.common import event_schema
@@ -12,11 +14,13 @@ from tests.tf import decoded, only
 
 TABLE = "idempotency"
 TEMPLATE = "thank-you-template"
+RETRY_QUEUE = "thank-you-retry"
 
 
 def setup(harness):
     harness.create_table(TABLE, "idempotencyKey")
     harness.create_template(TEMPLATE, "thank-you")
+    retry_url = harness.sqs.create_queue(QueueName=RETRY_QUEUE)["QueueUrl"]
     return harness.state_machine(
         "send-thank-you",
         {
@@ -26,8 +30,17 @@ def setup(harness):
             "SenderEmail": SENDER,
             "ConfigurationSetName": CONFIGURATION_SET,
             "ThankYouTemplateName": TEMPLATE,
+            "RetryQueueUrl": retry_url,
+            "RetryDelaySeconds": 0,
         },
     )
+
+
+def deferred(harness) -> list[dict]:
+    url = harness.sqs.get_queue_url(QueueName=RETRY_QUEUE)["QueueUrl"]
+    return harness.sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=0
+    ).get("Messages", [])
 
 
 def test_a_positive_review_gets_one_templated_thank_you_email():
@@ -91,6 +104,44 @@ def test_a_refused_email_releases_the_key_so_a_replay_can_send_it():
         assert execution["status"] == "FAILED"
         assert harness.item(TABLE, "idempotencyKey", "review-1") is None
         assert harness.published("ThankYouSent") == []
+
+
+def throttled(params):
+    raise aws_error("sesv2", "SendEmail", "TooManyRequestsException", "Maximum sending rate exceeded.")
+
+
+def test_an_email_throttled_past_the_retries_is_deferred_with_its_event_and_the_key_released():
+    waits: list[float] = []
+    with aws({("sesv2", "sendEmail"): throttled}, retry_waits=waits) as harness:
+        machine = setup(harness)
+        execution = harness.run(machine, review_analysed())
+        assert execution["status"] == "SUCCEEDED"
+        assert len(waits) == 5
+        assert harness.item(TABLE, "idempotencyKey", "review-1") is None
+        [message] = deferred(harness)
+    attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    assert attributes["TARGET_ARN"] == machine
+    assert attributes["ERROR_CODE"] == "SesV2.TooManyRequestsException"
+    assert attributes["REDRIVE_ATTEMPTS"] == "0"
+    assert json.loads(message["Body"])["detail"] == review_analysed()["detail"]
+
+
+def test_a_redriven_event_is_deferred_with_the_attempts_it_carries():
+    with aws({("sesv2", "sendEmail"): throttled}, retry_waits=[]) as harness:
+        machine = setup(harness)
+        harness.run(machine, {**review_analysed(), "redrive": {"attempts": 2}})
+        [message] = deferred(harness)
+    assert message["MessageAttributes"]["REDRIVE_ATTEMPTS"]["StringValue"] == "2"
+
+
+def test_a_rejected_email_is_not_deferred():
+    def refuse(params):
+        raise aws_error("sesv2", "SendEmail", "MessageRejected", "Email address is not verified.")
+
+    with aws({("sesv2", "sendEmail"): refuse}, retry_waits=[]) as harness:
+        machine = setup(harness)
+        assert harness.run(machine, review_analysed())["status"] == "FAILED"
+        assert deferred(harness) == []
 
 
 def test_the_thank_you_workflow_is_express_and_traced(dev):

@@ -52,6 +52,7 @@ from offline.comprehend.language import LanguageServices
 from offline.dynamodb import resources as _dynamodb  # noqa: F401
 from offline.engine import data_sources as _data_sources  # noqa: F401
 from offline.engine.aws import error_message
+from offline.engine.faults import Faults
 from offline.engine.registry import CONFIGURATION_ONLY, HANDLERS, INERT, UnsupportedResource, check_supported
 from offline.engine.terraform import Address, Resource, Stack, resolve
 from offline.events import resources as _events  # noqa: F401
@@ -64,12 +65,15 @@ from offline.kms import resources as _kms  # noqa: F401
 from offline.logs import resources as _logs  # noqa: F401
 from offline.s3 import fixes as s3_fixes
 from offline.s3 import resources as _s3  # noqa: F401
+from offline.scheduler import firing as scheduler_firing
+from offline.scheduler import resources as _scheduler  # noqa: F401
 from offline.schemas import resources as _schemas  # noqa: F401
 from offline.schemas.validation import SchemaRegistry
 from offline.ses import resources as _ses  # noqa: F401
 from offline.ses import templates as ses_templates
 from offline.sns import resources as _sns  # noqa: F401
 from offline.sqs import resources as _sqs  # noqa: F401
+from offline.sqs.clock import SqsClock
 from offline.stepfunctions import executions
 from offline.stepfunctions import fixes as stepfunctions_fixes
 from offline.stepfunctions import resources as _stepfunctions  # noqa: F401
@@ -96,12 +100,15 @@ class OfflineCloud:
       retry_waits: passed to :func:`offline.stepfunctions.fixes.installed`: Step Functions Retry waits are recorded
         there, not slept.
       firehose_clock: the Firehose arrival clock (UTC now by default).
+      faults: the :class:`~offline.engine.faults.Faults` that count every boto3 call and inject AWS errors
+        (a fresh one by default: counting only).
     Exposes (once entered): ``region``, ``account_id``, ``attributes`` ((type, name) -> attributes),
       ``configuration_only``, ``schemas`` (by ``source@DetailType``), ``schema_violations``, ``ordering_races``,
       ``outputs``, ``language``, ``eventbridge`` (``events``, ``deliveries``, ``executions``), ``firehose``
       (``delivered``); methods :meth:`client`, :meth:`resource`, :meth:`resources`, :meth:`put_event`,
       :meth:`drain`, :meth:`track_execution`, :meth:`waiting`, :meth:`flush_firehose`, :meth:`emails`,
-      :meth:`objects`, :meth:`json_lines`.
+      :meth:`objects`, :meth:`json_lines`; ``faults``, ``sqs_clock`` with :meth:`advance` (SQS's delays and
+      visibility timeouts pass at once) and :meth:`fire_schedule` (an EventBridge Scheduler schedule fires now).
     """
 
     _active = False
@@ -114,6 +121,7 @@ class OfflineCloud:
         handlers: Mapping[tuple[str, str], stepfunctions_fixes.Handler] | None = None,
         retry_waits: list[float] | None = None,
         firehose_clock: Callable[[], datetime] | None = None,
+        faults: Faults | None = None,
     ):
         self.stack = _as_stack(stack)
         check_supported(self.stack)
@@ -125,6 +133,8 @@ class OfflineCloud:
         self.schemas = self.schema_registry.schemas
         self.schema_violations = self.schema_registry.violations
         self.eventbridge = OfflineEventBridge(region=self.region, on_event=self.schema_registry.validate)
+        self.faults = faults or Faults()
+        self.sqs_clock = SqsClock()
         self.firehose = OfflineFirehose(region=self.region, **({"clock": firehose_clock} if firehose_clock else {}))
         self.account_id = ""
         self.attributes: dict[Address, dict[str, Any]] = {}
@@ -144,6 +154,8 @@ class OfflineCloud:
             # moto types config as its DefaultConfig TypedDict, whose keys it declares total; a partial dict is what
             # it reads at run time.
             stack.enter_context(mock_aws(config=self._moto_config()))  # type: ignore[call-overload]
+            stack.enter_context(self.faults.installed())
+            stack.enter_context(self.sqs_clock.installed())
             stack.enter_context(stepfunctions_fixes.installed(self._handlers, retry_waits=self._retry_waits))
             stack.enter_context(ses_templates.installed())
             stack.enter_context(apigateway_fixes.mock_integrations_importable())
@@ -274,6 +286,7 @@ class OfflineCloud:
                 raise TimeoutError(f"deliveries still pending after {timeout} s")
             if self.eventbridge.errors:
                 raise RuntimeError("the offline EventBridge failed to deliver:\n" + "\n".join(self.eventbridge.errors))
+            self._adopt_executions()
             seen = (len(self.eventbridge.deliveries), len(self.eventbridge.executions))
             running = [arn for arn in self.eventbridge.executions if self._execution_state(arn) == "running"]
             # A delivery may start (and finish) while the executions are read: settled only if nothing moved.
@@ -285,9 +298,33 @@ class OfflineCloud:
                 raise TimeoutError(f"executions still running after {timeout} s: {running}")
             time.sleep(0.02)
 
+    def _adopt_executions(self) -> None:
+        """Track executions a workflow started (an aws-sdk StartExecution, the recovery's redrive) as well."""
+        known = set(self.eventbridge.executions)
+        for arn in executions.every(self.account_id, self.region):
+            if arn not in known:
+                self.track_execution(arn)
+
     def track_execution(self, execution_arn: str) -> None:
         """Make :meth:`drain` wait for an execution started outside EventBridge (by an API integration, say)."""
         self.eventbridge.executions.append(execution_arn)
+
+    def fire_schedule(self, contains: str = "") -> str:
+        """Fire the one EventBridge Scheduler schedule whose name or path contains ``contains`` now, as Scheduler
+        would at its next time; :meth:`drain` waits for the execution it started. Returns the execution ARN."""
+        schedule = self.resource("aws_scheduler_schedule", contains)
+        arn = scheduler_firing.fire(
+            self.client("scheduler"),
+            self.client("stepfunctions"),
+            schedule["name"],
+            schedule.get("group_name") or "default",
+        )
+        self.track_execution(arn)
+        return arn
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass for SQS (delays, visibility timeouts): what waits in a queue becomes due."""
+        self.sqs_clock.advance(seconds)
 
     def waiting(self) -> list[str]:
         """Executions started by a delivery that are waiting on a task token."""

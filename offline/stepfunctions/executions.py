@@ -35,6 +35,12 @@ def state(account_id: str, region: str, arn: str) -> State:
     return "running"
 
 
+def every(account_id: str, region: str) -> list[str]:
+    """The ARN of every execution of every state machine, oldest machine first."""
+    backend = stepfunctions_parser_backends[account_id][region]
+    return [execution.execution_arn for machine in backend.state_machines for execution in list(machine.executions)]
+
+
 def stop_all(account_id: str, region: str) -> None:
     """Abort what still runs, waking executions that wait on a token: their threads outlive the block, and must not
     call AWS once moto is gone."""

@@ -76,7 +76,7 @@ class Optimized:
 
     service: str
     operation: str
-    errors: str  # "dynamodb" or "eventbridge": see produced_errors
+    errors: str  # "dynamodb", "eventbridge" or "sqs": see produced_errors
 
 
 OPTIMIZED = {
@@ -85,6 +85,7 @@ OPTIMIZED = {
     "dynamodb:updateItem": Optimized("dynamodb", "UpdateItem", "dynamodb"),
     "dynamodb:deleteItem": Optimized("dynamodb", "DeleteItem", "dynamodb"),
     "events:putEvents": Optimized("events", "PutEvents", "eventbridge"),
+    "sqs:sendMessage": Optimized("sqs", "SendMessage", "sqs"),
 }
 
 # The optimized events:putEvents integration takes Detail as a JSON object and serialises it itself.
@@ -201,6 +202,11 @@ def produced_errors(task: Integration) -> frozenset[str]:
         prefix = error_prefix(task.sdk_service)
         return frozenset({f"{prefix}.{_with_suffix(name)}" for name in shapes} | {f"{prefix}.{prefix}Exception"})
     assert task.optimized is not None
+    if task.optimized.errors == "sqs":
+        # The optimized SQS integration's error names are not documented
+        # (https://docs.aws.amazon.com/step-functions/latest/dg/connect-sqs.html): none is accepted, so a Retry on
+        # it names States.TaskFailed, which matches whatever name AWS gives.
+        return frozenset()
     if task.optimized.errors == "eventbridge":
         # "If it [FailedEntryCount] is greater than zero, Step Functions fails the state with the error
         # EventBridge.FailedEntry." https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html
