@@ -171,9 +171,10 @@ _RULES = re.compile(r'^#rules\(\$(?P<name>[A-Za-z]+)(?P<pointers>(?: "#/[^"]+")+
 _STRING_KEYWORDS = {"type", "minLength", "maxLength", "pattern", "description", "title"}
 _OBJECT_KEYWORDS = {"type", "required", "properties", "additionalProperties", "description", "title"}
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
-# Comprehend's DetectSentiment and BatchDetectSentiment take at most 5,000 bytes of UTF-8 per document (botocore:
-# comprehend/2017-11-27 CustomerInputString, "maximum of 5,000 bytes of UTF-8 encoded characters"); a longer text
-# is refused at the door rather than cut or failed in the analysis. JSON Schema cannot count bytes.
+# Comprehend's DetectSentiment and BatchDetectSentiment take one UTF-8 document of at most 5 KB each (botocore's
+# comprehend model: Text, "The maximum string size is 5 KB"; TextList, "The maximum size of each document is 5 KB";
+# the API reference: "5,000 bytes of UTF-8 encoded characters", which the offline Comprehend enforces). A longer
+# text is refused at the door rather than cut or failed in the analysis. JSON Schema cannot count bytes.
 MAX_TEXT_BYTES = 5000
 EXTRA_RULES: dict[tuple[str, str], dict[str, Any]] = {
     ("#/components/schemas/ReviewSubmission", "text"): {"maxBytes": MAX_TEXT_BYTES},
