@@ -161,6 +161,11 @@ class FrontendSettings(Settings):
     api_burst_limit: int = field(default=100, metadata=checked(checks.whole_number, low=1, high=5000))
     # API Gateway keeps one CloudWatch role per account and region: only one environment there may set it.
     api_gateway_account_owner: bool = field(default=True, metadata=checked(checks.boolean))
+    # How long an Idempotency-Key is remembered: a retry within it is the same review, published once. DynamoDB's
+    # TTL deletes a key within days after it expires, so keys are kept at least this long. One hour to 30 days.
+    idempotency_window_seconds: int = field(
+        default=24 * 3600, metadata=checked(checks.whole_number, low=3600, high=30 * 24 * 3600)
+    )
 
     def check_together(self) -> None:
         if self.api_burst_limit < self.api_rate_limit:

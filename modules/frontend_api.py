@@ -1,7 +1,8 @@
 """Front-end API service: the REST API customers submit reviews to and customer-service agents work cases with.
 
-No Lambda and no state machine in the customer's path: API Gateway validates the request against its model and
-calls EventBridge ``PutEvents`` itself. The agents' routes call DynamoDB ``Query`` and Step Functions
+No Lambda in the customer's path: API Gateway's mapping template checks a review against the contract's rules and
+starts the ``accept-review`` Express workflow synchronously, which claims the Idempotency-Key in DynamoDB and
+publishes ``ReviewSubmitted`` once per key. The agents' routes call DynamoDB ``Query`` and Step Functions
 ``StartSyncExecution`` the same way, behind a Cognito user pool authorizer.
 
 The API is ``contracts/api/openapi.json`` (OpenAPI 3.0 with the ``x-amazon-apigateway-*`` extensions and
@@ -48,17 +49,21 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2We
 from constructs import Construct
 
 from modules import checks, common
-from modules.common import load_json, policy_document, statement, substitute, trust_policy
+from modules.common import load_json, policy_document, statement, substitute, table_key_statement, trust_policy
 from modules.config import FrontendSettings
 from modules.event_bus import EventBus
 from modules.security import Platform
-from modules.storage import log_group
+from modules.storage import log_group, table
+from modules.workflow import Workflow
 
 STAGE_NAME = "v1"
 BODY_INSPECTION_LIMIT = "KB_64"
 EXECUTION_LOG_LEVELS = ("ERROR", "INFO")
 # The source every ReviewSubmitted event carries (contracts/events/catalogue.json); the role may publish no other.
 REVIEW_SOURCE = "reviews.frontend"
+# How long a request that stored a review has to publish it before a retry with the same key may take over. API
+# Gateway waits at most 29 s for StartSyncExecution; the accept-review workflow's retries take at most ~9 s.
+PUBLISH_LEASE_SECONDS = 10
 # AWS's policy for the account-level role API Gateway writes execution and access logs with.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
 PUSH_TO_CLOUDWATCH_POLICY = "iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
@@ -157,6 +162,117 @@ def _inline_schema_refs(node: Any, source: str) -> Any:
     return {**copy.deepcopy(target), **siblings}
 
 
+# ----------------------------------------------------------------------------------- rules rendered from schemas
+
+# A line ``#rules($name "#/pointer" ...)`` in a mapping template becomes ``#set($name = {...})``: the checks the
+# template makes, rendered from the schemas the pointers name in the API document, so that the template checks
+# exactly the contract. API Gateway has no #rules; it never sees one.
+_RULES = re.compile(r'^#rules\(\$(?P<name>[A-Za-z]+)(?P<pointers>(?: "#/[^"]+")+)\)[ \t]*$', re.M)
+# What a rendered rule may say about a string; any other keyword would go unchecked, so it is refused.
+_STRING_KEYWORDS = {"type", "minLength", "maxLength", "pattern", "description", "title"}
+_OBJECT_KEYWORDS = {"type", "required", "properties", "additionalProperties", "description", "title"}
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+# Comprehend's DetectSentiment and BatchDetectSentiment take one UTF-8 document of at most 5 KB each (botocore's
+# comprehend model: Text, "The maximum string size is 5 KB"; TextList, "The maximum size of each document is 5 KB";
+# the API reference: "5,000 bytes of UTF-8 encoded characters", which the offline Comprehend enforces). A longer
+# text is refused at the door rather than cut or failed in the analysis. JSON Schema cannot count bytes.
+MAX_TEXT_BYTES = 5000
+EXTRA_RULES: dict[tuple[str, str], dict[str, Any]] = {
+    ("#/components/schemas/ReviewSubmission", "text"): {"maxBytes": MAX_TEXT_BYTES},
+}
+
+
+def _vtl_literal(value: Any, source: str) -> str:
+    """A Velocity 1.7 literal. Strings are single-quoted (no interpolation of $ or #); Velocity 1.7 has no escape
+    inside a string literal, so a string holding a quote, a line break or # cannot be written and is refused."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        if re.search(r"['\r\n#]", value):
+            raise TemplateError(f"{source}: {value!r} holds ' # or a line break, which a VTL literal cannot")
+        return f"'{value}'"
+    if isinstance(value, list):
+        return "[" + ", ".join(_vtl_literal(item, source) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f'"{key}": {_vtl_literal(item, source)}' for key, item in value.items()) + "}"
+    raise TemplateError(f"{source}: cannot write {type(value).__name__} as a VTL literal")
+
+
+def _pointed(document: dict[str, Any], pointer: str, source: str) -> Any:
+    node: Any = document
+    for part in pointer.removeprefix("#/").split("/"):
+        key: Any = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            raise TemplateError(f"{source}: #rules names {pointer!r}, which the API document does not have")
+    return node
+
+
+def _string_rule(field: str, schema: Mapping[str, Any], source: str, **facts: Any) -> dict[str, Any]:
+    unknown = set(schema) - _STRING_KEYWORDS
+    if schema.get("type") != "string" or unknown:
+        raise TemplateError(
+            f"{source}: {field}: the template checks strings with minLength, maxLength and pattern only; "
+            f"got type {schema.get('type')!r} and {sorted(unknown)}"
+        )
+    if not _FIELD_NAME.match(field):
+        raise TemplateError(f"{source}: field name {field!r} is not a plain name")
+    rule: dict[str, Any] = {"field": field, **facts, "type": "string"}
+    rule.update({key: schema[key] for key in ("minLength", "maxLength", "pattern") if key in schema})
+    return rule
+
+
+def schema_rules(document: dict[str, Any], pointers: list[str], source: str) -> dict[str, Any]:
+    """The checks a template makes of a request: ``{"closed": bool, "fields": [rule, ...]}``. A pointer to a list
+    of parameters gives one rule per parameter with a schema (``in`` its location); a pointer to an object schema
+    gives one rule per property (``in`` "body"), by name; ``closed`` is the object's
+    ``additionalProperties: false``. A rule: ``field``, ``in``, ``required``, ``type`` and the schema's
+    ``minLength``/``maxLength``/``pattern``, plus :data:`EXTRA_RULES` (``maxBytes``)."""
+    fields: list[dict[str, Any]] = []
+    closed = False
+    for pointer in pointers:
+        node = _pointed(document, pointer, source)
+        if isinstance(node, list):
+            for parameter in node:
+                if "schema" in parameter:
+                    fields.append(
+                        _string_rule(
+                            parameter["name"],
+                            parameter["schema"],
+                            source,
+                            required=bool(parameter.get("required")),
+                            **{"in": parameter["in"]},
+                        )
+                    )
+            continue
+        unknown = set(node) - _OBJECT_KEYWORDS
+        if node.get("type") != "object" or unknown:
+            raise TemplateError(f"{source}: {pointer} must be an object schema without {sorted(unknown)}")
+        closed = node.get("additionalProperties") is False
+        required = set(node.get("required", []))
+        # By name: the API body is written with sorted keys, and the order must not depend on how it was written.
+        for name, schema in sorted(node.get("properties", {}).items()):
+            rule = _string_rule(name, schema, source, required=name in required, **{"in": "body"})
+            fields.append({**rule, **EXTRA_RULES.get((pointer, name), {})})
+    return {"closed": closed, "fields": fields}
+
+
+def render_rules(text: str, document: dict[str, Any], source: str) -> str:
+    """``text`` with each ``#rules(...)`` line replaced by the ``#set`` of :func:`schema_rules` for its pointers."""
+
+    def one(match: re.Match[str]) -> str:
+        pointers = re.findall(r'"(#/[^"]+)"', match["pointers"])
+        rules = schema_rules(document, pointers, source)
+        return f"#set(${match['name']} = {_vtl_literal(rules, source)})"
+
+    return _RULES.sub(one, text)
+
+
 def _inline_templates(document: dict[str, Any]) -> None:
     for item in document["paths"].values():
         for operation in item.values():
@@ -167,7 +283,9 @@ def _inline_templates(document: dict[str, Any]) -> None:
             ]
             for by_type in templates:
                 for content_type, file_name in by_type.items():
-                    by_type[content_type] = mapping_template(file_name)
+                    by_type[content_type] = render_rules(
+                        mapping_template(file_name), document, f"contracts/api/{file_name}"
+                    )
 
 
 # On every answer: answers carry reviewers' names, emails and texts, which no cache may keep and no browser may
@@ -220,6 +338,8 @@ def api_document(values: Mapping[str, Any], *, allowed_origin: str) -> dict[str,
     source = "contracts/api/openapi.json"
     document: dict[str, Any] = substitute(load_json(common.API_DIR / "openapi.json"), values, source=source)
     document["components"]["schemas"] = _inline_schema_refs(document["components"]["schemas"], source)
+    # Parameters' schemas may name contract fragments too (the Idempotency-Key's rule).
+    document["paths"] = _inline_schema_refs(document["paths"], source)
     # The preflights name a template too: add them first.
     _add_cors(document, allowed_origin)
     _inline_templates(document)
@@ -234,8 +354,12 @@ class FrontendApi(Construct):
     """REST API ``{prefix}-frontend-api``, stage ``v1``.
 
     Routes (``contracts/api/openapi.json``):
-      POST /reviews (anyone): the body must match ReviewSubmission, then EventBridge PutEvents of one
-        ``ReviewSubmitted`` (source ``reviews.frontend``) on ``bus``; 202 ``{reviewId, idempotencyKey}``.
+      POST /reviews (anyone): the mapping template checks the body against ReviewSubmission and the
+        Idempotency-Key against its rule (400 naming the field and the rule), then StartSyncExecution of the
+        ``accept-review`` Express workflow: a conditional write of the key and the review's fingerprint to the
+        reviews table, one ``ReviewSubmitted`` (source ``reviews.frontend``) on ``bus``, the key marked published;
+        202 ``{reviewId, idempotencyKey}`` (the first submission's for a retry), 409 for the same key with another
+        review, 502 when the review could not be stored or published.
       GET /cases (agents): DynamoDB Query of ``open_cases_index`` (queue = "OPEN", newest first).
       POST /cases/{caseId}/resolution (agents): StartSyncExecution of the resolve-case Express workflow;
         200, or 404 (CaseNotFound), 409 (CaseAlreadyResolved), 502 (anything else).
@@ -261,9 +385,12 @@ class FrontendApi(Construct):
       trusted only by apigateway.amazonaws.com from this account, allowed exactly the action it calls on the one
       resource (and, for the query, the table key through DynamoDB); JSON access logs to a KMS-encrypted log group, execution logs pre-created encrypted (API Gateway
       would create them unencrypted and kept forever), both with the platform's retention; X-Ray tracing; metrics;
-      data trace off; caching off; a new deployment whenever the API document changes.
+      data trace off; caching off; a new deployment whenever the API document changes. The reviews table is
+      encrypted with the platform key, with point-in-time recovery and a TTL of the settings'
+      ``idempotency_window_seconds`` (keys are kept at least that long).
     Exposes: ``rest_api``, ``deployment``, ``stage``, ``method_settings``, ``access_log_group``,
-      ``execution_log_group``, ``roles`` (by integration: "submit-review", "list-open-cases", "resolve-case"),
+      ``execution_log_group``, ``reviews_table``, ``accept_workflow`` (a :class:`~modules.workflow.Workflow`),
+      ``roles`` (by integration: "submit-review", "list-open-cases", "resolve-case"),
       ``logging_role`` and ``account`` (None when not managed), ``document`` (the OpenAPI document as deployed),
       ``stage_variables`` (what the mapping templates read from ``$stageVariables``), ``url`` (the invoke URL),
       ``web_acl`` and ``waf_log_group`` (a WAF web ACL with AWS managed rules and a per-client rate limit).
@@ -306,15 +433,53 @@ class FrontendApi(Construct):
         checks.argument(where, "execution_log_level", checks.one_of, execution_log_level, values=EXECUTION_LOG_LEVELS)
         name = platform.name("frontend", "api")
 
-        # What each integration calls, and nothing else.
-        grants: dict[str, list[dict[str, Any]]] = {
-            # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html
-            "submit-review": [
+        # One item per idempotency key: the review's fingerprint, id, submission time and whether it is published.
+        self.reviews_table = table(
+            self,
+            "reviews",
+            platform=platform,
+            name=platform.name("frontend", "reviews"),
+            hash_key="idempotencyKey",
+            ttl_attribute="expiresAt",
+        )
+        self.accept_workflow = Workflow(
+            self,
+            "accept-workflow",
+            platform=platform,
+            service="frontend",
+            purpose="accept-review",
+            asl="accept-review",
+            workflow_type="EXPRESS",
+            substitutions={
+                "ReviewsTableName": self.reviews_table.name,
+                "EventBusName": bus.bus.name,
+                "IdempotencyWindowSeconds": settings.idempotency_window_seconds,
+                "PublishLeaseSeconds": PUBLISH_LEASE_SECONDS,
+            },
+            statements=[
+                statement(
+                    "ClaimAndMarkReviews",
+                    ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                    [self.reviews_table.arn],
+                ),
+                table_key_statement(platform.key_arn, platform.region),
+                # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html
                 statement(
                     "PublishReviewSubmitted",
                     ["events:PutEvents"],
                     [bus.bus.arn],
                     Condition={"StringEquals": {"events:source": REVIEW_SOURCE}},
+                ),
+            ],
+        )
+
+        # What each integration calls, and nothing else.
+        grants: dict[str, list[dict[str, Any]]] = {
+            "submit-review": [
+                statement(
+                    "AcceptReviewSynchronously",
+                    ["states:StartSyncExecution"],
+                    [self.accept_workflow.state_machine.arn],
                 )
             ],
             "list-open-cases": [
@@ -412,7 +577,7 @@ class FrontendApi(Construct):
         )
         # The templates read these, so no Terraform reference ever sits inside a template.
         self.stage_variables = {
-            "eventBusName": bus.bus.name,
+            "acceptReviewStateMachineArn": self.accept_workflow.state_machine.arn,
             "casesTableName": cases_table.name,
             "openCasesIndex": open_cases_index,
             "resolveStateMachineArn": resolve_state_machine.arn,

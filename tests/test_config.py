@@ -188,6 +188,7 @@ def test_each_setting_of_the_file_belongs_to_exactly_one_service_or_the_platform
         "api_rate_limit": "frontend",
         "api_burst_limit": "frontend",
         "api_gateway_account_owner": "frontend",
+        "idempotency_window_seconds": "frontend",
         "negative_case_threshold": "routing",
         "archive_retention_days": "events",
         "idempotency_ttl_hours": "thank_you",

@@ -13,8 +13,16 @@ import pytest
 from modules import common
 from modules.common import event_schema, load_json
 from modules.customer_service import OPEN_CASES_INDEX
-from modules.frontend_api import FrontendApi, TemplateError, mapping_template
+from modules.frontend_api import (
+    MAX_TEXT_BYTES,
+    FrontendApi,
+    TemplateError,
+    mapping_template,
+    render_rules,
+    schema_rules,
+)
 from offline.apigateway.vtl import RenderResult, render
+from tests.sfn_harness import BUS, aws
 from tests.tf import decoded, only, ref, references, resources, sample_platform
 
 REQUEST_ID = "c0ffee00-0000-4000-8000-000000000001"
@@ -137,17 +145,12 @@ def test_the_agents_authorizer_takes_the_consoles_id_tokens_of_the_user_pool_fro
     }
 
 
-def test_review_submission_is_put_straight_onto_eventbridge(document, dev_config):
+def test_review_submission_starts_the_accept_review_workflow_synchronously(document, dev_config):
     target = integration(document, "/reviews", "post")
     assert (target["type"], target["httpMethod"]) == ("aws", "POST")
-    assert (
-        target["uri"]
-        == f"arn:${{data.aws_partition.partition.partition}}:apigateway:{dev_config.region}:events:action/PutEvents"
+    assert target["uri"] == (
+        f"arn:${{data.aws_partition.partition.partition}}:apigateway:{dev_config.region}:states:action/StartSyncExecution"
     )
-    assert target["requestParameters"] == {
-        "integration.request.header.X-Amz-Target": "'AWSEvents.PutEvents'",
-        "integration.request.header.Content-Type": "'application/x-amz-json-1.1'",
-    }
 
 
 def test_listing_cases_is_a_dynamodb_query(document, dev_config):
@@ -194,7 +197,10 @@ def test_request_bodies_name_their_models(document):
     def model(key: tuple[str, str]) -> str:
         return operations(document)[key]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
 
-    assert model(("/reviews", "post")) == "#/components/schemas/ReviewSubmission"
+    # The validator checks only that a review is a JSON object: the template names what else is wrong.
+    assert model(("/reviews", "post")) == "#/components/schemas/ReviewBody"
+    assert document["components"]["schemas"]["ReviewBody"]["type"] == "object"
+    assert set(document["components"]["schemas"]["ReviewBody"]) == {"title", "type", "description"}
     assert model(("/cases/{caseId}/resolution", "post")) == "#/components/schemas/CaseResolution"
 
 
@@ -302,8 +308,12 @@ def test_every_mapping_template_is_the_text_of_its_vtl_file(document):
         ("/cases/{caseId}/resolution", "post"): "resolve-case",
     }
     for (path, method), name in names.items():
-        assert request_template(document, path, method) == mapping_template(f"{name}.request.vtl")
-        assert response_template(document, path, method) == mapping_template(f"{name}.response.vtl")
+        for kind, deployed in (
+            ("request", request_template(document, path, method)),
+            ("response", response_template(document, path, method)),
+        ):
+            file_name = f"{name}.{kind}.vtl"
+            assert deployed == render_rules(mapping_template(file_name), document, file_name)
         assert response_template(document, path, method, "4\\d{2}|5\\d{2}") == mapping_template(
             "integration-error.response.vtl"
         )
@@ -312,7 +322,7 @@ def test_every_mapping_template_is_the_text_of_its_vtl_file(document):
 def test_every_vtl_file_is_used(document):
     text = json.dumps(document)
     for path in common.API_DIR.glob("*.vtl"):
-        used_whole = json.dumps(mapping_template(path.name))[1:-1] in text
+        used_whole = json.dumps(render_rules(mapping_template(path.name), document, path.name))[1:-1] in text
         parsed = any(f'#parse("{path.name}")' in p.read_text() for p in common.API_DIR.glob("*.vtl"))
         assert used_whole or parsed, path.name
 
@@ -320,13 +330,54 @@ def test_every_vtl_file_is_used(document):
 # --- roles --------------------------------------------------------------------------------------------
 
 
-def test_the_submit_review_role_may_only_put_frontend_events_on_the_bus(dev, dev_config):
+def accept_machine(dev, dev_config) -> tuple[str, dict[str, Any]]:
+    [(logical, machine)] = [
+        (n, m)
+        for n, m in resources(dev, "aws_sfn_state_machine").items()
+        if m["name"] == f"{dev_config.prefix}-frontend-accept-review"
+    ]
+    return logical, machine
+
+
+def test_the_submit_review_role_may_only_start_sync_executions_of_the_accept_workflow(dev, dev_config):
     _, _, policy = role(dev, dev_config, "submit-review")
-    bus, _ = only(dev, "aws_cloudwatch_event_bus", "events")
+    machine, _ = accept_machine(dev, dev_config)
     [grant] = policy["Statement"]
-    assert grant["Action"] == ["events:PutEvents"]
-    assert grant["Resource"] == [ref("aws_cloudwatch_event_bus", bus, "arn")]
-    assert grant["Condition"] == {"StringEquals": {"events:source": "reviews.frontend"}}
+    assert grant["Action"] == ["states:StartSyncExecution"]
+    assert grant["Resource"] == [ref("aws_sfn_state_machine", machine, "arn")]
+
+
+def test_the_accept_workflow_is_express_and_may_only_claim_reviews_and_publish_frontend_events(dev, dev_config):
+    _, machine = accept_machine(dev, dev_config)
+    assert machine["type"] == "EXPRESS"
+    [(role_name, _)] = [
+        (n, r)
+        for n, r in resources(dev, "aws_iam_role").items()
+        if r["name"] == f"{dev_config.prefix}-frontend-accept-review-sfn"
+    ]
+    [policy] = [
+        decoded(p, "policy")
+        for p in resources(dev, "aws_iam_role_policy").values()
+        if references(p["role"])[0][1] == role_name
+    ]
+    grants = {grant["Sid"]: grant for grant in policy["Statement"]}
+    table, _ = only(dev, "aws_dynamodb_table", "reviews")
+    bus, _ = only(dev, "aws_cloudwatch_event_bus", "events")
+    assert grants["ClaimAndMarkReviews"]["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    assert grants["ClaimAndMarkReviews"]["Resource"] == [ref("aws_dynamodb_table", table, "arn")]
+    assert grants["PublishReviewSubmitted"]["Resource"] == [ref("aws_cloudwatch_event_bus", bus, "arn")]
+    assert grants["PublishReviewSubmitted"]["Condition"] == {"StringEquals": {"events:source": "reviews.frontend"}}
+
+
+def test_the_reviews_table_is_keyed_by_idempotency_key_encrypted_recoverable_and_expires_keys(dev, dev_config):
+    _, table = only(dev, "aws_dynamodb_table", "reviews")
+    assert table["hash_key"] == "idempotencyKey"
+    assert table["point_in_time_recovery"] == {"enabled": True}
+    assert table["server_side_encryption"]["enabled"] is True and table["server_side_encryption"]["kms_key_arn"]
+    assert table["ttl"] == {"attribute_name": "expiresAt", "enabled": True}
+    _, machine = accept_machine(dev, dev_config)
+    window = dev_config.frontend.idempotency_window_seconds
+    assert f"States.MathAdd($.submittedAt, {window})" in machine["definition"]
 
 
 def test_the_list_open_cases_role_may_only_query_the_open_cases_index(dev, dev_config):
@@ -425,8 +476,10 @@ def test_a_change_to_the_api_body_redeploys_before_the_old_deployment_goes(dev, 
     assert stage["deployment_id"] == ref("aws_api_gateway_deployment", name, "id")
 
 
-def test_stage_variables_name_the_bus_the_cases_index_and_the_resolve_workflow(dev, dev_config, stage_variables):
-    bus, _ = only(dev, "aws_cloudwatch_event_bus", "events")
+def test_stage_variables_name_the_accept_workflow_the_cases_index_and_the_resolve_workflow(
+    dev, dev_config, stage_variables
+):
+    accept, _ = accept_machine(dev, dev_config)
     table, _ = only(dev, "aws_dynamodb_table", "cases")
     [machine] = [
         n
@@ -434,7 +487,7 @@ def test_stage_variables_name_the_bus_the_cases_index_and_the_resolve_workflow(d
         if m["name"] == f"{dev_config.prefix}-customerservice-resolve-case"
     ]
     assert stage_variables == {
-        "eventBusName": ref("aws_cloudwatch_event_bus", bus, "name"),
+        "acceptReviewStateMachineArn": ref("aws_sfn_state_machine", accept, "arn"),
         "casesTableName": ref("aws_dynamodb_table", table, "name"),
         "openCasesIndex": OPEN_CASES_INDEX,
         "resolveStateMachineArn": ref("aws_sfn_state_machine", machine, "arn"),
@@ -452,7 +505,8 @@ def test_the_review_model_takes_its_field_rules_from_the_event_definitions(docum
     definitions = load_json(common.EVENT_SCHEMA_DIR / "definitions.json")
     properties = document["components"]["schemas"]["ReviewSubmission"]["properties"]
     for field, rules in properties.items():
-        assert {k: v for k, v in rules.items() if k != "description"} == definitions[field], field
+        own = {k: v for k, v in definitions[field].items() if k != "description"}
+        assert {k: v for k, v in rules.items() if k != "description"} == own, field
 
 
 def test_the_review_model_says_text_length_is_counted_in_characters(document):
@@ -490,6 +544,11 @@ def test_the_review_model_counts_an_emoji_as_one_character(document):
         {**REVIEW, "reviewerName": "Ada\nLovelace"},
         {**REVIEW, "reviewerName": ""},
         {**REVIEW, "languageCode": "English"},
+        {**REVIEW, "reviewerEmail": "ada@example.com\n"},
+        {**REVIEW, "reviewerEmail": "-@-.-"},
+        {**REVIEW, "productId": "p1\n"},
+        {**REVIEW, "text": "bell \u0007 in a review"},
+        {**REVIEW, "reviewerName": "Ada\u0085"},
     ],
     ids=[
         "no-name",
@@ -505,6 +564,11 @@ def test_the_review_model_counts_an_emoji_as_one_character(document):
         "control-character-in-name",
         "empty-name",
         "bad-language-code",
+        "email-ending-in-a-newline",
+        "email-of-hyphens",
+        "product-id-ending-in-a-newline",
+        "control-character-in-text",
+        "c1-control-in-name",
     ],
 )
 def test_the_review_model_rejects(document, review):
@@ -532,112 +596,358 @@ def test_the_resolution_model_takes_only_a_note_of_1_to_2000_characters(document
 # --- POST /reviews templates --------------------------------------------------------------------------
 
 
-def submit(document, stage_variables, review, *, headers=None, escape_non_ascii=True) -> dict[str, Any]:
-    """The one PutEvents entry the request template writes for ``review``."""
+def accept_input(document, stage_variables, review, *, headers=None, escape_non_ascii=True) -> dict[str, Any]:
+    """The StartSyncExecution request the template writes for ``review``, its input decoded."""
+    body = review if isinstance(review, str) else json.dumps(review, ensure_ascii=False)
     output = render(
         request_template(document, "/reviews", "post"),
-        body=json.dumps(review, ensure_ascii=False),
+        body=body,
         headers=headers or {},
         context={"requestId": REQUEST_ID, "requestTimeEpoch": EPOCH_MS},
         stage_variables=stage_variables,
         escape_non_ascii=escape_non_ascii,
     ).output
-    [entry] = json.loads(output)["Entries"]
-    return entry
+    request = json.loads(output)
+    assert request["stateMachineArn"] == stage_variables["acceptReviewStateMachineArn"]
+    return json.loads(request["input"])
+
+
+def problem(document, stage_variables, review, headers=None) -> dict[str, str]:
+    answer = accept_input(document, stage_variables, review, headers=headers)
+    assert set(answer) == {"problem"}, answer
+    return answer["problem"]
 
 
 @pytest.mark.parametrize("escape_non_ascii", [True, False], ids=["unicode-escaped", "unicode-as-is"])
 @pytest.mark.parametrize("nasty", list(NASTY), ids=list(NASTY))
-def test_the_event_detail_decodes_to_exactly_the_submitted_values(document, stage_variables, nasty, escape_non_ascii):
+def test_the_review_passed_on_decodes_to_exactly_the_submitted_values(
+    document, stage_variables, nasty, escape_non_ascii
+):
     value = NASTY[nasty]
     review = {**REVIEW, "text": value, "reviewerName": REVIEW["reviewerName"] if nasty in TEXT_ONLY else value}
-    entry = submit(
-        document,
-        stage_variables,
-        review,
-        headers={"Idempotency-Key": value.replace("\n", " ")},
-        escape_non_ascii=escape_non_ascii,
-    )
-    detail = json.loads(entry["Detail"])
-    assert {k: detail["data"][k] for k in review} == review
-    assert detail["metadata"]["idempotency-key"] == value.replace("\n", " ")
+    answer = accept_input(document, stage_variables, review, escape_non_ascii=escape_non_ascii)
+    assert answer["review"] == review
 
 
-@pytest.mark.parametrize("nasty", list(NASTY), ids=list(NASTY))
-def test_the_event_matches_the_review_submitted_schema(document, stage_variables, nasty):
-    entry = submit(document, stage_variables, {**REVIEW, "text": NASTY[nasty], "languageCode": "en"})
-    event = {"source": entry["Source"], "detail-type": entry["DetailType"], "detail": json.loads(entry["Detail"])}
-    jsonschema.Draft4Validator(event_schema("review-submitted")).validate(event)
+def test_the_review_passed_on_has_one_order_whatever_the_order_sent(document, stage_variables):
+    # The fingerprint is of the review's JSON: the same review must always be written the same way.
+    review = {**REVIEW, "languageCode": "en"}
+    orders = {
+        tuple(accept_input(document, stage_variables, dict(order))["review"])
+        for order in (
+            list(review.items()),
+            list(reversed(list(review.items()))),
+        )
+    }
+    assert orders == {("languageCode", "productId", "reviewerEmail", "reviewerName", "text")}
 
 
-def test_the_event_is_a_frontend_review_submitted_on_the_stage_bus(document, stage_variables):
-    entry = submit(document, stage_variables, REVIEW)
-    assert (entry["Source"], entry["DetailType"]) == ("reviews.frontend", "ReviewSubmitted")
-    assert entry["EventBusName"] == stage_variables["eventBusName"]
-
-
-def test_without_an_idempotency_key_the_review_id_is_the_request_id(document, stage_variables):
-    assert json.loads(submit(document, stage_variables, REVIEW)["Detail"])["data"]["reviewId"] == REQUEST_ID
-
-
-def test_the_review_id_is_the_idempotency_key_so_a_retry_is_the_same_review(document, stage_variables):
-    entry = submit(document, stage_variables, REVIEW, headers={"Idempotency-Key": "order-77-review"})
-    assert json.loads(entry["Detail"])["data"]["reviewId"] == "order-77-review"
-
-
-def test_submitted_at_is_the_request_time_in_epoch_seconds(document, stage_variables):
-    assert json.loads(submit(document, stage_variables, REVIEW)["Detail"])["data"]["submittedAt"] == EPOCH_MS // 1000
-
-
-def test_the_language_code_is_passed_on_when_given(document, stage_variables):
-    entry = submit(document, stage_variables, {**REVIEW, "languageCode": "pt-BR"})
-    assert json.loads(entry["Detail"])["data"]["languageCode"] == "pt-BR"
-
-
-def test_the_language_code_is_absent_when_not_given(document, stage_variables):
-    assert "languageCode" not in json.loads(submit(document, stage_variables, REVIEW)["Detail"])["data"]
+def test_without_an_idempotency_key_the_key_is_the_request_id(document, stage_variables):
+    assert accept_input(document, stage_variables, REVIEW, headers={"Other": "x"})["idempotencyKey"] == REQUEST_ID
 
 
 @pytest.mark.parametrize("header", ["Idempotency-Key", "idempotency-key", "IDEMPOTENCY-KEY"])
-def test_the_idempotency_key_header_in_any_case_is_the_event_key(document, stage_variables, header):
-    entry = submit(document, stage_variables, REVIEW, headers={header: "order-77-review"})
-    assert json.loads(entry["Detail"])["metadata"]["idempotency-key"] == "order-77-review"
+def test_the_idempotency_key_header_in_any_case_is_the_key(document, stage_variables, header):
+    answer = accept_input(document, stage_variables, REVIEW, headers={header: "order-77.review_2"})
+    assert answer["idempotencyKey"] == "order-77.review_2"
 
 
-def test_without_an_idempotency_key_the_request_id_is_the_event_key(document, stage_variables):
-    entry = submit(document, stage_variables, REVIEW, headers={"Other": "x"})
-    assert json.loads(entry["Detail"])["metadata"]["idempotency-key"] == REQUEST_ID
+def test_submitted_at_is_the_request_time_in_epoch_seconds(document, stage_variables):
+    assert accept_input(document, stage_variables, REVIEW)["submittedAt"] == EPOCH_MS // 1000
 
 
-def test_an_idempotency_key_longer_than_the_schema_allows_is_cut_to_256_characters(document, stage_variables):
-    entry = submit(document, stage_variables, REVIEW, headers={"Idempotency-Key": "k" * 300})
-    assert json.loads(entry["Detail"])["metadata"]["idempotency-key"] == "k" * 256
-
-
-def put_events_answer(document, answer: dict[str, Any], headers=None) -> RenderResult:
-    return render(
-        response_template(document, "/reviews", "post"),
-        body=json.dumps(answer),
-        headers=headers or {},
-        context={"requestId": REQUEST_ID},
+def test_the_language_code_is_passed_on_when_given_and_absent_when_not(document, stage_variables):
+    assert accept_input(document, stage_variables, {**REVIEW, "languageCode": "pt-BR"})["review"]["languageCode"] == (
+        "pt-BR"
     )
+    assert "languageCode" not in accept_input(document, stage_variables, REVIEW)["review"]
+
+
+@pytest.mark.parametrize(
+    ("review", "headers", "field", "reason"),
+    [
+        ({k: v for k, v in REVIEW.items() if k != "text"}, None, "text", "is required"),
+        ({**REVIEW, "text": 42}, None, "text", "must be a string"),
+        ({**REVIEW, "reviewerName": None}, None, "reviewerName", "must be a string"),
+        ({**REVIEW, "text": ""}, None, "text", "must be at least 1 characters"),
+        ({**REVIEW, "text": "x" * 5001}, None, "text", "must be at most 5000 characters"),
+        ({**REVIEW, "text": "é" * 5000}, None, "text", "must be at most 5000 bytes of UTF-8 (Comprehend's limit)"),
+        ({**REVIEW, "reviewerEmail": "ada@example.com\n"}, None, "reviewerEmail", "must match the pattern"),
+        ({**REVIEW, "reviewerEmail": "-@-.-"}, None, "reviewerEmail", "must match the pattern"),
+        ({**REVIEW, "productId": "p1\n"}, None, "productId", "must match the pattern"),
+        ({**REVIEW, "reviewerName": "Ada\u2028"}, None, "reviewerName", "must match the pattern"),
+        ({**REVIEW, "rating": 5}, None, "rating", "is not a field of a review"),
+        ({**REVIEW, "no such field!": 5}, None, "body", "has a field that is not one of a review"),
+        (REVIEW, {"Idempotency-Key": "k" * 257}, "Idempotency-Key", "must be at most 256 characters"),
+        (REVIEW, {"Idempotency-Key": "order-1\r\n Bcc: x@example.com"}, "Idempotency-Key", "must match the pattern"),
+        (REVIEW, {"Idempotency-Key": "."}, "Idempotency-Key", "must match the pattern"),
+        (REVIEW, {"Idempotency-Key": ".."}, "Idempotency-Key", "must match the pattern"),
+        (REVIEW, {"Idempotency-Key": "a/b"}, "Idempotency-Key", "must match the pattern"),
+    ],
+    ids=[
+        "missing-text",
+        "text-a-number",
+        "name-null",
+        "empty-text",
+        "text-over-5000-characters",
+        "text-of-5000-characters-over-5000-bytes",
+        "email-ending-in-a-newline",
+        "email-of-hyphens",
+        "product-id-ending-in-a-newline",
+        "name-with-a-line-separator",
+        "unknown-field",
+        "unknown-field-with-an-odd-name",
+        "key-over-256",
+        "key-folded-with-a-bcc",
+        "key-dot",
+        "key-dot-dot",
+        "key-with-a-slash",
+    ],
+)
+def test_a_broken_rule_is_passed_on_as_a_problem_naming_the_field_and_the_rule(
+    document, stage_variables, review, headers, field, reason
+):
+    found = problem(document, stage_variables, review, headers)
+    assert found["field"] == field
+    assert found["reason"].startswith(reason)
+
+
+def test_a_problem_never_carries_the_value(document, stage_variables):
+    text = "secret " * 800_000
+    request = render(
+        request_template(document, "/reviews", "post"),
+        body=json.dumps({**REVIEW, "text": text}),
+        context={"requestId": REQUEST_ID, "requestTimeEpoch": EPOCH_MS},
+        stage_variables=stage_variables,
+    ).output
+    assert len(request) < 1000 and "secret" not in request
+
+
+def test_a_pattern_reason_names_the_contracts_pattern(document, stage_variables):
+    definitions = load_json(common.EVENT_SCHEMA_DIR / "definitions.json")
+    found = problem(document, stage_variables, {**REVIEW, "productId": "p1\n"})
+    assert found["reason"] == f"must match the pattern {definitions['productId']['pattern']}"
+
+
+def test_a_5000_character_text_within_5000_bytes_is_accepted(document, stage_variables):
+    text = "x" * 4998 + "é"
+    assert accept_input(document, stage_variables, {**REVIEW, "text": text})["review"]["text"] == text
+
+
+def test_tabs_and_newlines_are_the_only_control_characters_a_text_may_hold(document, stage_variables):
+    assert accept_input(document, stage_variables, {**REVIEW, "text": "a\tb\r\nc\n"})["review"]["text"] == "a\tb\r\nc\n"
+    assert problem(document, stage_variables, {**REVIEW, "text": "a\u0000b"})["field"] == "text"
+
+
+def test_the_rules_are_rendered_from_the_contract(document):
+    [line] = [
+        line
+        for line in request_template(document, "/reviews", "post").splitlines()
+        if line.startswith("#set($rules = ")
+    ]
+    rules = schema_rules(
+        document, ["#/paths/~1reviews/post/parameters", "#/components/schemas/ReviewSubmission"], "test"
+    )
+    definitions = load_json(common.EVENT_SCHEMA_DIR / "definitions.json")
+    by_field = {rule["field"]: rule for rule in rules["fields"]}
+    assert rules["closed"] is True
+    assert by_field["Idempotency-Key"]["pattern"] == definitions["idempotencyKey"]["pattern"]
+    assert by_field["Idempotency-Key"]["in"] == "header" and by_field["Idempotency-Key"]["required"] is False
+    for name in ("reviewerName", "reviewerEmail", "productId", "text", "languageCode"):
+        for keyword in ("minLength", "maxLength", "pattern"):
+            assert by_field[name].get(keyword) == definitions[name].get(keyword), (name, keyword)
+    assert by_field["text"]["maxBytes"] == MAX_TEXT_BYTES
+    assert [name for name, rule in by_field.items() if rule.get("required")] == [
+        "productId",
+        "reviewerEmail",
+        "reviewerName",
+        "text",
+    ]
+    assert line.startswith('#set($rules = {"closed": true')
+
+
+def rules_of(schema: dict[str, Any]) -> dict[str, Any]:
+    return schema_rules({"components": {"schemas": {"S": schema}}}, ["#/components/schemas/S"], "test")
+
+
+def test_a_keyword_the_template_cannot_check_is_refused_at_synth():
+    with pytest.raises(TemplateError, match="enum"):
+        rules_of({"type": "object", "properties": {"a": {"type": "string", "enum": ["x"]}}})
+    with pytest.raises(TemplateError, match="number"):
+        rules_of({"type": "object", "properties": {"a": {"type": "number"}}})
+
+
+def test_a_pattern_a_vtl_literal_cannot_hold_is_refused_at_synth():
+    from modules.frontend_api import _vtl_literal
+
+    for pattern in ("^it's$", "^#x$", "^a\nb$"):
+        with pytest.raises(TemplateError, match="VTL literal"):
+            _vtl_literal(rules_of({"type": "object", "properties": {"a": {"type": "string", "pattern": pattern}}}), "t")
+
+
+def test_rules_naming_a_missing_schema_are_refused_at_synth():
+    with pytest.raises(TemplateError, match="does not have"):
+        schema_rules({"components": {}}, ["#/components/schemas/Nothing"], "test")
+
+
+def sync_answer(document, answer: dict[str, Any]) -> RenderResult:
+    return render(
+        response_template(document, "/reviews", "post"), body=json.dumps(answer), context={"requestId": REQUEST_ID}
+    )
+
+
+def succeeded(output: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "SUCCEEDED", "output": json.dumps(output)}
 
 
 def test_an_accepted_review_answers_202_with_its_id_and_idempotency_key(document):
-    result = put_events_answer(
-        document, {"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]}, headers={"Idempotency-Key": 'it\'s "k"'}
+    result = sync_answer(
+        document, succeeded({"outcome": "ACCEPTED", "reviewId": "k-1", "idempotencyKey": "k-1", "submittedAt": 1})
     )
     assert result.response_override == {}
     assert integration(document, "/reviews", "post")["responses"]["default"]["statusCode"] == "202"
-    assert json.loads(result.output) == {"reviewId": 'it\'s "k"', "idempotencyKey": 'it\'s "k"'}
+    assert json.loads(result.output) == {"reviewId": "k-1", "idempotencyKey": "k-1"}
 
 
-def test_a_refused_entry_answers_502(document):
-    answer = {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"}]}
-    result = put_events_answer(document, answer)
+def test_a_problem_answers_400_naming_the_field_and_the_reason_as_json(document):
+    reason = 'must match the pattern ^[^\\u0000-\\u001f]+(?![\\s\\S]) "quoted"'
+    result = sync_answer(document, succeeded({"outcome": "INVALID", "field": "text", "reason": reason}))
+    assert result.response_override == {"status": 400}
+    answer = json.loads(result.output)
+    assert (answer["field"], answer["reason"], answer["requestId"]) == ("text", reason, REQUEST_ID)
+    assert answer["message"]
+
+
+def test_the_same_key_for_another_review_answers_409(document):
+    result = sync_answer(document, succeeded({"outcome": "CONFLICT", "idempotencyKey": "k-1"}))
+    assert result.response_override == {"status": 409}
+    assert "Idempotency-Key" in json.loads(result.output)["message"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": "FAILED", "error": "EventBridge.FailedEntry", "cause": "internal names"},
+        {"status": "TIMED_OUT"},
+        succeeded({"outcome": "SOMETHING-ELSE"}),
+    ],
+    ids=["failed", "timed-out", "unknown-outcome"],
+)
+def test_anything_but_an_outcome_answers_502_with_a_retry_message(document, answer):
+    result = sync_answer(document, answer)
     assert result.response_override == {"status": 502}
-    assert json.loads(result.output)["requestId"] == REQUEST_ID
-    assert "InternalFailure" not in result.output
+    assert "retry with the same Idempotency-Key" in json.loads(result.output)["message"]
+    assert "internal names" not in result.output
+
+
+# --- the accept-review workflow, run on the offline interpreter ---------------------------------------
+
+ACCEPT_TABLE = "reviews"
+
+
+@pytest.fixture
+def accept():
+    with aws() as harness:
+        harness.create_table(ACCEPT_TABLE, "idempotencyKey")
+        machine = harness.state_machine(
+            "accept-review",
+            {
+                "ReviewsTableName": ACCEPT_TABLE,
+                "EventBusName": BUS,
+                "IdempotencyWindowSeconds": 3600,
+                "PublishLeaseSeconds": 2,
+            },
+            kind="EXPRESS",
+        )
+        yield harness, machine
+
+
+def accepted(harness, machine, review, key="order-1", submitted_at=1767225600) -> dict[str, Any]:
+    execution = harness.run(machine, {"idempotencyKey": key, "submittedAt": submitted_at, "review": review})
+    assert execution["status"] == "SUCCEEDED", execution
+    return json.loads(execution["output"])
+
+
+@pytest.mark.parametrize("nasty", list(NASTY), ids=list(NASTY))
+def test_the_published_event_matches_the_review_submitted_schema(document, stage_variables, accept, nasty):
+    harness, machine = accept
+    answer = accept_input(document, stage_variables, {**REVIEW, "text": NASTY[nasty], "languageCode": "en"})
+    execution = harness.run(machine, answer)
+    [event] = harness.published("ReviewSubmitted")
+    assert (event["source"], execution["status"]) == ("reviews.frontend", "SUCCEEDED")
+    jsonschema.Draft4Validator(event_schema("review-submitted")).validate(event)
+    assert event["detail"]["data"] == {**answer["review"], "reviewId": REQUEST_ID, "submittedAt": EPOCH_MS // 1000}
+    assert event["detail"]["metadata"] == {"idempotency-key": REQUEST_ID}
+
+
+def test_the_same_key_and_review_is_one_review_published_once(accept):
+    harness, machine = accept
+    first = accepted(harness, machine, REVIEW)
+    again = accepted(harness, machine, REVIEW, submitted_at=1767225999)
+    assert (
+        first
+        == again
+        == {
+            "outcome": "ACCEPTED",
+            "reviewId": "order-1",
+            "idempotencyKey": "order-1",
+            "submittedAt": 1767225600,
+        }
+    )
+    assert len(harness.published("ReviewSubmitted")) == 1
+    item = harness.item(ACCEPT_TABLE, "idempotencyKey", "order-1")
+    assert item is not None and item["status"] == {"S": "PUBLISHED"} and item["expiresAt"] == {"N": "1767229200"}
+
+
+def test_the_same_key_with_another_review_is_a_conflict_and_publishes_nothing(accept):
+    harness, machine = accept
+    accepted(harness, machine, REVIEW)
+    assert accepted(harness, machine, {**REVIEW, "text": "Awful tea."}) == {
+        "outcome": "CONFLICT",
+        "idempotencyKey": "order-1",
+    }
+    assert len(harness.published("ReviewSubmitted")) == 1
+
+
+def test_a_problem_is_answered_without_touching_the_table_or_the_bus(accept):
+    harness, machine = accept
+    execution = harness.run(machine, {"problem": {"field": "text", "reason": "is required"}})
+    assert json.loads(execution["output"]) == {"outcome": "INVALID", "field": "text", "reason": "is required"}
+    assert harness.dynamodb.scan(TableName=ACCEPT_TABLE)["Count"] == 0 and not harness.published()
+
+
+def stored_unpublished(harness, machine, lease_until: int) -> None:
+    """A first attempt that stored the review and never published it (its PutEvents failed for good)."""
+    accepted(harness, machine, REVIEW)
+    harness.published()
+    harness._captured.clear()
+    harness.dynamodb.update_item(
+        TableName=ACCEPT_TABLE,
+        Key={"idempotencyKey": {"S": "order-1"}},
+        UpdateExpression="SET #status = :stored, leaseUntil = :lease",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":stored": {"S": "STORED"}, ":lease": {"N": str(lease_until)}},
+    )
+
+
+def test_a_retry_after_a_stored_but_unpublished_attempt_publishes_it_with_the_first_submission_time(accept):
+    harness, machine = accept
+    stored_unpublished(harness, machine, lease_until=1767225602)
+    answer = accepted(harness, machine, REVIEW, submitted_at=1767225700)
+    assert (answer["reviewId"], answer["submittedAt"]) == ("order-1", 1767225600)
+    [event] = harness.published("ReviewSubmitted")
+    assert event["detail"]["data"]["submittedAt"] == 1767225600
+    assert harness.item(ACCEPT_TABLE, "idempotencyKey", "order-1")["status"] == {"S": "PUBLISHED"}
+
+
+def test_a_retry_while_another_request_holds_the_lease_waits_for_it_to_end_then_publishes(accept):
+    harness, machine = accept
+    stored_unpublished(harness, machine, lease_until=1767225602)
+    execution = harness.run(machine, {"idempotencyKey": "order-1", "submittedAt": 1767225601, "review": REVIEW})
+    assert json.loads(execution["output"])["reviewId"] == "order-1"
+    assert len(harness.published("ReviewSubmitted")) == 1
+    waits = [e for e in harness.history(execution["executionArn"]) if e["type"] == "WaitStateEntered"]
+    assert len(waits) >= 1
 
 
 # --- GET /cases templates -----------------------------------------------------------------------------

@@ -218,3 +218,32 @@ def test_java_map_contains_key_is_available():
 def test_a_template_with_a_syntax_error_fails():
     with pytest.raises(VtlError):
         render("#if($x")
+
+
+def test_string_matches_is_a_whole_string_match_as_in_java():
+    template = "#if($input.path('$.a').matches('[a-z]+$'))yes#{else}no#end"
+    assert render(template, body=json.dumps({"a": "abc"})).output == "yes"
+    # Java's $ would match before a final newline in find(); matches() needs the whole string.
+    assert render(template, body=json.dumps({"a": "abc\n"})).output == "no"
+    assert render(template, body=json.dumps({"a": "abc1"})).output == "no"
+
+
+def test_string_matches_refuses_python_only_regex_syntax_as_java_would():
+    with pytest.raises(VtlError, match="PatternSyntaxException"):
+        render("$input.path('$.a').matches('(?P<x>a)')", body=json.dumps({"a": "a"}))
+
+
+def test_string_length_counts_utf16_units_as_java_does():
+    assert render("$input.path('$.a').length()", body=json.dumps({"a": "a😀é"})).output == "4"
+
+
+def test_code_point_count_counts_characters():
+    template = "#set($s = $input.path('$.a'))$s.codePointCount(0, $s.length())"
+    assert render(template, body=json.dumps({"a": "a😀é"})).output == "3"
+    # A lone surrogate, which JSON allows, is one code point.
+    assert render(template, body='{"a": "x\\ud800"}').output == "2"
+
+
+def test_code_point_count_out_of_range_fails_as_java_throws():
+    with pytest.raises(VtlError, match="IndexOutOfBounds"):
+        render("$input.path('$.a').codePointCount(0, 9)", body=json.dumps({"a": "ab"}))

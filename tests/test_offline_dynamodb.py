@@ -30,3 +30,71 @@ def test_a_table_gets_its_index_its_time_to_live_and_its_backups():
     assert arn == table["TableArn"] and index["KeySchema"][1] == {"AttributeName": "caseId", "KeyType": "RANGE"}
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiresAt"}
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+# --- conditional writes are atomic, as DynamoDB's are ------------------------------------------------
+
+
+def _race_of_conditional_puts(writers: int) -> int:
+    """How many of ``writers`` concurrent PutItems with attribute_not_exists on one key succeed, with moto's
+    condition check slowed so that every writer checks before any writes (the window threads can meet in)."""
+    import threading
+    import time
+    from unittest import mock
+
+    import boto3
+    from botocore.exceptions import ClientError
+    from moto.dynamodb.models.table import Table
+
+    check = Table.get_item
+
+    def slow_check(self, *args, **kwargs):
+        found = check(self, *args, **kwargs)
+        time.sleep(0.05)
+        return found
+
+    client = boto3.client("dynamodb", region_name="eu-west-1")
+    client.create_table(
+        TableName="race",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    won: list[int] = []
+    start = threading.Barrier(writers)
+
+    def put(writer: int) -> None:
+        start.wait()
+        try:
+            client.put_item(
+                TableName="race",
+                Item={"k": {"S": "one"}, "writer": {"N": str(writer)}},
+                ConditionExpression="attribute_not_exists(k)",
+            )
+            won.append(writer)
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+    with mock.patch.object(Table, "get_item", slow_check):
+        threads = [threading.Thread(target=put, args=(n,)) for n in range(writers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return len(won)
+
+
+def test_moto_alone_lets_two_concurrent_conditional_puts_both_win():
+    from moto import mock_aws
+
+    with mock_aws():
+        assert _race_of_conditional_puts(4) > 1
+
+
+def test_with_atomic_writes_exactly_one_concurrent_conditional_put_wins():
+    from moto import mock_aws
+
+    from offline.dynamodb.fixes import atomic_writes
+
+    with mock_aws(), atomic_writes():
+        assert _race_of_conditional_puts(4) == 1

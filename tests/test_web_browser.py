@@ -271,7 +271,9 @@ def test_an_oversize_review_is_refused_by_the_page_and_by_the_api(live, open_tab
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
     assert refused.value.code == 400
-    assert set(json.loads(refused.value.read())) == {"message", "requestId"}
+    refusal = json.loads(refused.value.read())
+    assert set(refusal) == {"message", "field", "reason", "requestId"}
+    assert (refusal["field"], refusal["reason"]) == ("text", "must be at most 5000 characters")
 
 
 def test_a_review_with_a_script_is_shown_as_text_in_the_console(live, open_tab):
@@ -528,6 +530,58 @@ def test_a_bad_request_shows_the_apis_message_and_errors(site, open_tab):
     expect(status).to_contain_text('does not match input string "x y"')
     expect(status).to_contain_text("Request id: req-400")
     tab.screenshot("review-form-bad-request")
+
+
+def test_a_review_changed_after_a_failed_send_goes_with_a_new_key(site, open_tab):
+    tab = open_tab()
+    failed = {"message": "The review was not accepted; retry with the same Idempotency-Key.", "requestId": "r"}
+    sent = reviews_api(tab, [lambda route: answer(route, 502, failed), accepted])
+    page = open_form(tab, site)
+    fill_review(page, name="Ada", email="ada@example.com", product="tea-42", text="Good.")
+    page.get_by_role("button", name="Send review").click()
+    expect(page.locator("#status")).to_contain_text("your review will not be sent twice")
+    page.get_by_label("Your review", exact=True).fill("Good, on second thought very good.")
+    page.get_by_role("button", name="Send review").click()
+    confirmation(page)
+    assert len(sent) == 2 and sent[0]["key"] != sent[1]["key"]
+    assert sent[1]["body"]["text"] == "Good, on second thought very good."
+
+
+def test_a_field_the_api_refuses_is_named_marked_and_focused(site, open_tab):
+    tab = open_tab()
+    refusal = {
+        "message": "The review breaks a rule of the API: see field and reason.",
+        "field": "productId",
+        "reason": "must match the pattern ^[A-Za-z0-9._-]{1,64}(?![\\s\\S])",
+        "requestId": "req-400",
+    }
+    reviews_api(tab, [lambda route: answer(route, 400, refusal)])
+    page = open_form(tab, site)
+    fill_review(page, name="Ada", email="ada@example.com", product="tea-42", text="Good.")
+    page.get_by_role("button", name="Send review").click()
+    status = page.locator("#status")
+    expect(status).to_contain_text("The review breaks a rule of the API")
+    expect(status).to_contain_text("Product: must match the pattern")
+    expect(page.get_by_label("Product", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Product", exact=True)).to_be_focused()
+    tab.screenshot("review-form-field-refused")
+
+
+def test_a_key_already_used_for_another_review_is_explained_and_the_next_send_has_a_new_key(site, open_tab):
+    tab = open_tab()
+    conflict = {
+        "message": "This Idempotency-Key was already used for a different review; send a changed review with a new key.",
+        "requestId": "req-409",
+    }
+    sent = reviews_api(tab, [lambda route: answer(route, 409, conflict), accepted])
+    page = open_form(tab, site)
+    fill_review(page, name="Ada", email="ada@example.com", product="tea-42", text="Good.")
+    page.get_by_role("button", name="Send review").click()
+    expect(page.locator("#status")).to_contain_text("already used for a different review")
+    expect(page.locator("#status")).to_contain_text("send this review as a new one")
+    page.get_by_role("button", name="Send review").click()
+    confirmation(page)
+    assert len(sent) == 2 and sent[0]["key"] != sent[1]["key"]
 
 
 @pytest.mark.parametrize("code", [403, 413, 415, 429])

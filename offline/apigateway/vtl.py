@@ -23,8 +23,10 @@ them here. What is modelled, after the AWS reference
   ``#set($context.responseOverride.header.Name = "value")`` come back in :attr:`RenderResult.response_override`.
 - ``$stageVariables``.
 - The Java ``String`` and ``Map`` methods templates commonly call and airspeed lacks (``equalsIgnoreCase``,
-  ``toLowerCase``, ``trim``, ``isEmpty``, ``containsKey``, ...), added to airspeed's own extension table
-  without replacing any method it already has.
+  ``toLowerCase``, ``trim``, ``isEmpty``, ``containsKey``, ``codePointCount``, ...), added to airspeed's own
+  extension table; two of airspeed's own are replaced by Java's: ``length()`` counts UTF-16 units (an emoji is
+  2) and ``matches(regex)`` is a whole-string match that refuses Python-only regex syntax as Java's
+  PatternSyntaxException would.
 
 Not modelled: ``$context.requestOverride``, ``$method``/``$integration`` variables, and the Velocity 1.7 quirk that
 ``#set`` to null keeps the old value (airspeed sets null); write templates so that neither matters.
@@ -206,6 +208,40 @@ class _Input:
 # ------------------------------------------------------------------------------------- Java methods for airspeed
 
 
+def _utf16_units(text: str) -> bytes:
+    # surrogatepass: a lone surrogate (JSON allows \ud800) is one unit in Java, not an encoding error.
+    return text.encode("utf-16-le", "surrogatepass")
+
+
+def _java_length(text: str) -> int:
+    """String.length(): UTF-16 code units, so an emoji counts 2 (Python's len counts it 1)."""
+    return len(_utf16_units(text)) // 2
+
+
+def _java_code_point_count(text: str, begin: int, end: int) -> int:
+    """String.codePointCount(begin, end): code points between two UTF-16 indexes; a lone surrogate counts one.
+    Out-of-range indexes throw IndexOutOfBoundsException in Java, which fails the template."""
+    units = _utf16_units(text)
+    if not 0 <= begin <= end <= len(units) // 2:
+        raise VtlError(f"String.codePointCount({begin}, {end}): IndexOutOfBoundsException (length {len(units) // 2})")
+    return len(units[2 * begin : 2 * end].decode("utf-16-le", "surrogatepass"))
+
+
+# Python-only regular expression syntax that java.util.regex refuses with PatternSyntaxException.
+_PYTHON_ONLY_REGEX = re.compile(r"\(\?P[<=>]")
+
+
+def _java_matches(text: str, pattern: str) -> bool:
+    """String.matches(regex): Pattern.matches, true only when the whole string matches (a final newline is not
+    skipped the way $ skips it). https://docs.oracle.com/javase/8/docs/api/java/lang/String.html#matches-java.lang.String-"""
+    if _PYTHON_ONLY_REGEX.search(pattern):
+        raise VtlError(f"String.matches({pattern!r}): PatternSyntaxException (Python-only syntax)")
+    try:
+        return re.fullmatch(pattern, text) is not None
+    except re.error as error:
+        raise VtlError(f"String.matches({pattern!r}): PatternSyntaxException: {error}") from error
+
+
 def _java_trim(text: str) -> str:
     # String.trim drops every character up to and including the space, not just whitespace.
     return text.strip("".join(chr(code) for code in range(0x21)))
@@ -222,6 +258,7 @@ _JAVA_METHODS: Mapping[type, Mapping[str, Callable[..., Any]]] = {
         "endsWith": lambda self, suffix: self.endswith(suffix),
         "replace": lambda self, old, new: self.replace(old, new),
         "lastIndexOf": lambda self, part: self.rfind(part),
+        "codePointCount": _java_code_point_count,
         "toString": lambda self: self,
     },
     dict: {
@@ -230,10 +267,16 @@ _JAVA_METHODS: Mapping[type, Mapping[str, Callable[..., Any]]] = {
         "size": lambda self: len(self),
     },
 }
+# Where airspeed's own method is not Java's: replaced, so templates are counted and matched as API Gateway does.
+_JAVA_OVERRIDES: Mapping[type, Mapping[str, Callable[..., Any]]] = {
+    str: {"length": _java_length, "matches": _java_matches},
+}
 for _kind, _methods in _JAVA_METHODS.items():
     _table = _airspeed_operators.__additional_methods__.setdefault(_kind, {})
     for _name, _method in _methods.items():
         _table.setdefault(_name, _method)
+for _kind, _methods in _JAVA_OVERRIDES.items():
+    _airspeed_operators.__additional_methods__.setdefault(_kind, {}).update(_methods)
 
 
 # ------------------------------------------------------------------------------------------------------- render

@@ -49,6 +49,7 @@ from offline.cloudfront import resources as _cloudfront  # noqa: F401
 from offline.cloudwatch import resources as _cloudwatch  # noqa: F401
 from offline.cognito import resources as _cognito  # noqa: F401
 from offline.comprehend.language import LanguageServices
+from offline.dynamodb import fixes as dynamodb_fixes
 from offline.dynamodb import resources as _dynamodb  # noqa: F401
 from offline.engine import data_sources as _data_sources  # noqa: F401
 from offline.engine.aws import error_message
@@ -160,6 +161,7 @@ class OfflineCloud:
             stack.enter_context(ses_templates.installed())
             stack.enter_context(apigateway_fixes.mock_integrations_importable())
             stack.enter_context(s3_fixes.bucket_policy_conditions())
+            stack.enter_context(dynamodb_fixes.atomic_writes())
             stack.enter_context(self.firehose.installed())
             # Closed in reverse: deliveries stop first, then running executions, before moto goes away.
             stack.callback(lambda: executions.stop_all(self.account_id, self.region))

@@ -20,6 +20,9 @@ export class ApiError extends Error {
     this.status = status;
     this.errors = typeof payload.errors === "string" ? payload.errors : "";
     this.requestId = typeof payload.requestId === "string" ? payload.requestId : "";
+    // POST /reviews names the field a 400 refused and the rule it broke (never the value).
+    this.field = typeof payload.field === "string" ? payload.field : "";
+    this.reason = typeof payload.reason === "string" ? payload.reason : "";
     this.type = typeof payload.__type === "string" ? payload.__type.split("#").pop() : "";
   }
 }

@@ -1,5 +1,6 @@
-// The review form: POST /reviews with an Idempotency-Key made once per form fill, so that a double click, a retry
-// after a network failure or a retry after a 5xx is one review downstream.
+// The review form: POST /reviews with an Idempotency-Key made once per review, so that a double click, a retry
+// after a network failure or a retry after a 5xx is one review downstream. The API refuses a key reused for a
+// different review (409), so a review changed after a failed send gets a new key.
 
 import {
   ApiError,
@@ -16,15 +17,19 @@ import {
 } from "./api.js";
 
 // The API's model (contracts/events/definitions.json), checked here first so the customer hears it at once.
+// JavaScript's $ is the end of the text, so these need not end as the contract's patterns do.
 const CHECKS = [
   {
     id: "reviewer-name",
-    valid: (value) => value.length >= 1 && value.length <= 200 && !/[\u0000-\u001f\u007f]/.test(value),
+    valid: (value) =>
+      [...value].length >= 1 && [...value].length <= 200 && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value),
     message: "Enter your name (up to 200 characters).",
   },
   {
     id: "reviewer-email",
-    valid: (value) => value.length <= 254 && /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(value),
+    valid: (value) =>
+      value.length <= 254 &&
+      /^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]$/.test(value),
     message: "Enter an email address such as name@example.com.",
   },
   {
@@ -34,10 +39,18 @@ const CHECKS = [
   },
   {
     id: "review-text",
-    valid: (value) => value.trim().length >= 1,
-    message: "Write your review.",
+    valid: (value) => value.trim().length >= 1 && !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(value),
+    message: "Write your review (tabs and line breaks are fine; other control characters are not).",
   },
 ];
+// The API's field names (a 400 names one) and the inputs that hold them.
+const INPUTS = {
+  reviewerName: "reviewer-name",
+  reviewerEmail: "reviewer-email",
+  productId: "product-id",
+  text: "review-text",
+  languageCode: "language",
+};
 const numbers = new Intl.NumberFormat("en");
 
 const form = document.getElementById("review-form");
@@ -48,8 +61,10 @@ const languageSelect = document.getElementById("language");
 const status = document.getElementById("status");
 
 let config = null;
-// One key per form fill: made at the first attempt, kept by every retry, replaced once a review is accepted.
+// One key per review: made at the first attempt, kept by every retry of the same review, replaced when the review
+// changes after a failed send and once a review is accepted. keyedBody is the review the key was sent with.
 let idempotencyKey = null;
+let keyedBody = null;
 let sending = false;
 let wasOverLimit = false;
 
@@ -144,6 +159,7 @@ function reviewBody() {
 function showConfirmation(answer) {
   const reviewId = typeof answer.reviewId === "string" ? answer.reviewId : idempotencyKey;
   idempotencyKey = null;
+  keyedBody = null;
   form.reset();
   preselectLanguage();
   prefillProduct();
@@ -155,7 +171,20 @@ function showConfirmation(answer) {
 
 function explain(error) {
   const { message, details } = describeFailure(error);
-  if (error instanceof NetworkError || (error instanceof ApiError && (error.status >= 500 || error.status === 429))) {
+  if (error instanceof ApiError && error.status === 400 && error.field) {
+    const input = INPUTS[error.field] ? field(INPUTS[error.field]) : null;
+    const label = input ? document.querySelector(`label[for="${input.id}"]`)?.textContent.trim() || error.field : error.field;
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
+    showStatus(status, "error", message, [`${label}: ${error.reason}`, ...details]);
+  } else if (error instanceof ApiError && error.status === 409) {
+    // The key was used for another review: this one can only go with a new key, which the next send makes.
+    idempotencyKey = null;
+    keyedBody = null;
+    showStatus(status, "error", message, [...details, "Press “Send review” to send this review as a new one."]);
+  } else if (error instanceof NetworkError || (error instanceof ApiError && (error.status >= 500 || error.status === 429))) {
     // The review may have arrived: the retry carries the same key, so it cannot become a second review.
     showStatus(status, "error", message, [
       ...details,
@@ -187,14 +216,20 @@ async function submit(event) {
     showStatus(status, "error", "The page is not ready yet: its settings could not be loaded. Reload the page.");
     return;
   }
-  idempotencyKey ??= newUuid();
+  const body = reviewBody();
+  const sameReview = keyedBody !== null && JSON.stringify(body) === keyedBody;
+  if (!sameReview) {
+    // A changed review is another review: the key of the failed send would be refused with 409.
+    idempotencyKey = newUuid();
+    keyedBody = JSON.stringify(body);
+  }
   setSending(true);
   showStatus(status, "info", "Sending your review…");
   try {
     const answer = await requestJson(`${config.apiUrl}/reviews`, {
       method: "POST",
       headers: { "Idempotency-Key": idempotencyKey },
-      body: reviewBody(),
+      body,
     });
     showConfirmation(answer);
   } catch (error) {
