@@ -14,6 +14,7 @@ import boto3
 from moto import mock_aws
 
 from modules.common import load_asl
+from offline.dynamodb import fixes as dynamodb_fixes
 from offline.ses import templates
 from offline.ses.templates import RenderedEmail
 from offline.stepfunctions import fixes
@@ -125,6 +126,7 @@ def aws(
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
         fixes.installed(handlers, retry_waits=retry_waits),
         templates.installed(),
+        dynamodb_fixes.atomic_writes(),
     ):
         yield Harness()
 

@@ -21,6 +21,8 @@ export class ApiError extends Error {
     this.errors = typeof payload.errors === "string" ? payload.errors : "";
     this.requestId = typeof payload.requestId === "string" ? payload.requestId : "";
     this.type = typeof payload.__type === "string" ? payload.__type.split("#").pop() : "";
+    // Why a request conflicts (409), when the API says: CaseAlreadyResolved, CaseExpired, ...
+    this.reason = typeof payload.reason === "string" ? payload.reason : "";
   }
 }
 
