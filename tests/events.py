@@ -121,7 +121,7 @@ def case_opened(**overrides: Any) -> Event:
 
 
 def case_escalated(**overrides: Any) -> Event:
-    data = _case(escalatedAt="2026-11-27T11:00:00Z", timeoutSeconds=3600, **overrides)
+    data = _case(escalatedAt="2026-11-27T11:00:00Z", timeoutSeconds=3600, expiresAfterSeconds=3600, **overrides)
     return envelope("reviews.customerservice", "CaseEscalated", data)
 
 

@@ -202,7 +202,10 @@ def test_a_case_not_resolved_in_time_escalates_with_a_new_token_and_can_still_be
         first = desk.case_item()["callbackToken"]["S"]
         escalated = desk.until_published("CaseEscalated")[-1]
         assert escalated["detail"]["metadata"] == {"idempotency-key": "review-1"}
-        assert escalated["detail"]["data"]["timeoutSeconds"] == 3600
+        assert (escalated["detail"]["data"]["timeoutSeconds"], escalated["detail"]["data"]["expiresAfterSeconds"]) == (
+            1,
+            3600,
+        )
         jsonschema.Draft4Validator(event_schema("case-escalated")).validate(escalated)
         item = desk.until(lambda item: item["status"]["S"] == "ESCALATED" and "callbackToken" in item)
         assert item["callbackToken"]["S"] != first and item["queue"]["S"] == "OPEN"
