@@ -1,12 +1,14 @@
 """Customer-service service: negative reviews become cases that wait for an agent.
 
-- ``handle-negative-review`` (STANDARD): claims the case, publishes CaseOpened with
-  ``events:putEvents.waitForTaskToken`` and waits; on timeout publishes CaseEscalated (a new token) and
-  waits again; once resolved, emails the reviewer a follow-up and publishes CaseResolved.
-- ``record-case`` (EXPRESS, the case desk): records CaseOpened/CaseEscalated with the token in the cases
-  table and emails the support or escalation team.
-- ``resolve-case`` (EXPRESS, synchronous behind the agents' API route): looks the token up by case id
-  and calls SendTaskSuccess.
+- ``handle-negative-review`` (STANDARD): records the whole case (visible to agents at once), publishes
+  CaseOpened, and waits with ``aws-sdk:dynamodb:updateItem.waitForTaskToken``, which writes its task token into
+  the case; on timeout escalates (CaseEscalated, a new token) and waits once more; when that wait ends too the
+  case expires (CaseExpired), a final state.
+- ``record-case`` (EXPRESS, the case desk): emails the support or escalation team about CaseOpened/CaseEscalated
+  while the case still waits.
+- ``resolve-case`` (EXPRESS, synchronous behind the agents' API route): claims the case with a conditional write,
+  returns the token with SendTaskSuccess, emails the reviewer, records the follow-up (SENT or FAILED) and publishes
+  CaseResolved or CaseFollowUpFailed; a resolved case whose follow-up failed is sent again.
 - A Cognito user pool for the agents who call the API.
 """
 
@@ -38,8 +40,28 @@ from modules.storage import table
 from modules.workflow import Workflow
 
 OPEN_CASES_INDEX = "open-cases"
-# What an agent sees of an open case. The callback token is deliberately absent: the index never holds it.
-OPEN_CASE_ATTRIBUTES = ("reviewId", "reviewerName", "productId", "text", "sentiment", "sentimentScore", "status")
+# What an agent sees of an open case, and of a resolved one whose follow-up is not sent yet. The callback token is
+# deliberately absent: the index never holds it.
+OPEN_CASE_ATTRIBUTES = (
+    "reviewId",
+    "reviewerName",
+    "productId",
+    "text",
+    "sentiment",
+    "sentimentScore",
+    "status",
+    "escalatedAt",
+    "resolvedAt",
+    "resolutionNote",
+    "followUp",
+    "followUpError",
+)
+# Step Functions' limit on a Standard execution's duration: the case waits, escalated wait included, must fit in it.
+# https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+MAX_EXECUTION_SECONDS = 365 * 24 * 3600
+# Left for the steps between the waits (records, events, retries).
+EXECUTION_MARGIN_SECONDS = 3600
+MIN_ESCALATION_SECONDS = 60
 SERVICE = "customerservice"
 # The source of the events this service publishes (asl/handle-negative-review.asl.json, the catalogue).
 EVENT_SOURCE = f"reviews.{SERVICE}"
@@ -52,7 +74,8 @@ class CustomerService(Construct):
       index (queue, openedAt) projecting no token; a user pool where only admins create agents, 12+
       character passwords, optional TOTP MFA; a public client (no secret) for the agent console.
     Exposes: ``cases_table``, ``open_cases_index``, ``case_workflow``, ``desk_workflow``,
-      ``resolve_workflow``, ``case_rule``, ``desk_rule``, ``user_pool``, ``user_pool_client``.
+      ``resolve_workflow``, ``escalation_timeout_seconds`` (the escalated wait: the case timeout again, within the
+      one-year execution limit), ``case_rule``, ``desk_rule``, ``user_pool``, ``user_pool_client``.
     """
 
     def __init__(
@@ -92,6 +115,18 @@ class CustomerService(Construct):
             "ConfigurationSetName": email.configuration_set.configuration_set_name,
         }
 
+        # An escalated case waits as long again, or what the execution limit leaves when the timeout is very long.
+        escalation_seconds = min(
+            settings.case_timeout_seconds,
+            MAX_EXECUTION_SECONDS - settings.case_timeout_seconds - EXECUTION_MARGIN_SECONDS,
+        )
+        if escalation_seconds < MIN_ESCALATION_SECONDS:
+            raise ValueError(
+                f"CustomerService {id}: case_timeout_seconds {settings.case_timeout_seconds} leaves "
+                f"{escalation_seconds} s for the escalated wait within Step Functions' one-year execution limit; "
+                f"at most {MAX_EXECUTION_SECONDS - EXECUTION_MARGIN_SECONDS - MIN_ESCALATION_SECONDS} is accepted"
+            )
+        self.escalation_timeout_seconds = escalation_seconds
         self.case_consumer = EventTriggeredWorkflow(
             self,
             platform=platform,
@@ -105,14 +140,12 @@ class CustomerService(Construct):
                 "EventBusName": bus.bus.name,
                 "CasesTableName": self.cases_table.name,
                 "CaseTimeoutSeconds": settings.case_timeout_seconds,
-                "FollowUpTemplateName": email.template_names["follow-up"],
-                **email_settings,
+                "EscalationTimeoutSeconds": escalation_seconds,
             },
             statements=[
-                statement("ClaimCase", ["dynamodb:PutItem"], [self.cases_table.arn]),
+                statement("RecordCase", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [self.cases_table.arn]),
                 table_key,
                 bus.put_events_statement(),
-                email.send_statement(["follow-up"]),
             ],
             description="Open a customer-service case for every sufficiently negative review",
             routing=routing,
@@ -137,11 +170,11 @@ class CustomerService(Construct):
                 **email_settings,
             },
             statements=[
-                statement("RecordCase", ["dynamodb:UpdateItem"], [self.cases_table.arn]),
+                statement("ReadCase", ["dynamodb:GetItem"], [self.cases_table.arn]),
                 table_key,
                 email.send_statement(["case-opened", "case-escalated"]),
             ],
-            description="Record opened and escalated cases and notify the team",
+            description="Notify the team of opened and escalated cases",
         )
         self.desk_workflow = self.desk_consumer.workflow
         self.desk_rule = self.desk_consumer.event_rule
@@ -153,13 +186,27 @@ class CustomerService(Construct):
             purpose="resolve-case",
             asl="resolve-case",
             workflow_type="EXPRESS",
-            substitutions={"CasesTableName": self.cases_table.name},
+            substitutions={
+                "CasesTableName": self.cases_table.name,
+                "EventBusName": bus.bus.name,
+                "FollowUpTemplateName": email.template_names["follow-up"],
+                **email_settings,
+            },
             statements=[
                 statement("ReadAndCloseCase", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [self.cases_table.arn]),
                 table_key,
                 # Task tokens are scoped to the state machine that issued them.
                 # https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
                 statement("ResumeCaseWorkflow", ["states:SendTaskSuccess"], [self.case_workflow.state_machine.arn]),
+                # Executions have ARNs of their own, named after their state machine.
+                # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+                statement(
+                    "CheckCaseWorkflow",
+                    ["states:DescribeExecution"],
+                    [platform.arn("states", f"execution:{self.case_workflow.state_machine.name}:*")],
+                ),
+                email.send_statement(["follow-up"]),
+                bus.put_events_statement(),
             ],
         )
         self.user_pool = CognitoUserPool(

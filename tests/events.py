@@ -116,13 +116,38 @@ def _case(**overrides: Any) -> dict[str, Any]:
     return {"caseId": REVIEW_ID, **data, "openedAt": TIME, **overrides}
 
 
-def case_opened(*, token: str = TOKEN, **overrides: Any) -> Event:
-    return envelope("reviews.customerservice", "CaseOpened", _case(**overrides), callbackToken=token)
+def case_opened(**overrides: Any) -> Event:
+    return envelope("reviews.customerservice", "CaseOpened", _case(**overrides))
 
 
-def case_escalated(*, token: str = TOKEN, **overrides: Any) -> Event:
-    data = _case(escalatedAt="2026-11-27T11:00:00Z", timeoutSeconds=3600, **overrides)
-    return envelope("reviews.customerservice", "CaseEscalated", data, callbackToken=token)
+def case_escalated(**overrides: Any) -> Event:
+    data = _case(escalatedAt="2026-11-27T11:00:00Z", timeoutSeconds=3600, expiresAfterSeconds=3600, **overrides)
+    return envelope("reviews.customerservice", "CaseEscalated", data)
+
+
+def case_expired(**overrides: Any) -> Event:
+    data = {
+        "caseId": REVIEW_ID,
+        "reviewId": REVIEW_ID,
+        "productId": "pizza-margherita",
+        "openedAt": TIME,
+        "escalatedAt": "2026-11-27T11:00:00Z",
+        "expiredAt": "2026-11-27T12:00:00Z",
+        **overrides,
+    }
+    return envelope("reviews.customerservice", "CaseExpired", data)
+
+
+def case_follow_up_failed(**overrides: Any) -> Event:
+    data = {
+        "caseId": REVIEW_ID,
+        "reviewId": REVIEW_ID,
+        "resolvedAt": "2026-11-27T12:00:00Z",
+        "error": "SesV2.MessageRejectedException",
+        "failedAt": "2026-11-27T12:00:05Z",
+        **overrides,
+    }
+    return envelope("reviews.customerservice", "CaseFollowUpFailed", data)
 
 
 def case_resolved(**overrides: Any) -> Event:
@@ -165,6 +190,8 @@ BUILDERS: dict[str, Callable[..., Event]] = {
     "CaseEscalated": case_escalated,
     "CaseResolved": case_resolved,
     "DeliveryAbandoned": delivery_abandoned,
+    "CaseFollowUpFailed": case_follow_up_failed,
+    "CaseExpired": case_expired,
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from offline.comprehend.language import LanguageServices
 from offline.engine.terraform import Stack
-from tests.e2e import review, system_for
+from tests.e2e import case_item, emails_to, failed_executions, listed, opened_case, resolve, review, system_for
 
 pytestmark = pytest.mark.slow
 
@@ -78,8 +78,9 @@ def test_a_case_nobody_resolves_in_time_escalates_and_an_agent_can_still_resolve
             time.sleep(0.1)
         system.cloud.drain(60)
         [escalated] = events_of(system, key, "CaseEscalated")
-        [opened] = events_of(system, key, "CaseOpened")
-        assert escalated["detail"]["metadata"]["callbackToken"] != opened["detail"]["metadata"]["callbackToken"]
+        assert escalated["detail"]["metadata"] == {"idempotency-key": key}
+        item = case_item(system, key)
+        assert item["status"]["S"] == "ESCALATED" and item["callbackToken"]["S"]
         assert [m for m in system.cloud.emails() if m.destinations["ToAddresses"] == ["escalations@example.com"]]
         token = system.sign_in(*system.create_agent())
         cases = system.request("GET", "/cases", headers={"Authorization": token}).body["cases"]
@@ -91,3 +92,60 @@ def test_a_case_nobody_resolves_in_time_escalates_and_an_agent_can_still_resolve
         system.cloud.drain(60)
         assert len(events_of(system, key, "CaseResolved")) == 1
         assert [m for m in system.cloud.emails() if m.destinations["ToAddresses"] == ["late@example.com"]]
+
+
+def with_waits(stack_path, seconds: int) -> Stack:
+    """The synthesized dev stack with both of the case workflow's waits shortened to ``seconds``."""
+    stack = json.loads(stack_path.read_text())
+    for machine in stack["resource"]["aws_sfn_state_machine"].values():
+        definition = json.loads(machine["definition"])
+        for state in ("WaitForAgent", "WaitEscalated"):
+            if state in definition["States"]:
+                definition["States"][state]["TimeoutSeconds"] = seconds
+        machine["definition"] = json.dumps(definition)
+    return Stack(stack, directory=stack_path.parent)
+
+
+def test_an_escalated_case_nobody_resolves_expires_leaves_the_list_and_is_refused_with_a_reason(dev_stack_path):
+    with system_for(with_waits(dev_stack_path, 1)) as system:
+        key = str(uuid.uuid4())
+        assert system.submit_review(review("negative", email="expired@example.com"), key).status == 202
+        deadline = time.monotonic() + 60
+        while not events_of(system, key, "CaseExpired") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        system.cloud.drain(60)
+        [expired] = events_of(system, key, "CaseExpired")
+        assert len(events_of(system, key, "CaseEscalated")) == 1
+        assert expired["detail"]["data"]["caseId"] == key
+        item = case_item(system, key)
+        assert item["status"]["S"] == "EXPIRED" and "queue" not in item and "callbackToken" not in item
+        agent = {"Authorization": system.sign_in(*system.create_agent())}
+        assert listed(system, agent, key) == []
+        answer = resolve(system, agent, key)
+        assert (answer.status, answer.body["reason"]) == (409, "CaseExpired")
+        assert "expired" in answer.body["message"]
+        assert emails_to(system, "expired@example.com") == []
+        assert failed_executions(system) == []
+
+
+def without_the_case_desk(stack_path) -> Stack:
+    """The synthesized dev stack with the case desk's rule target removed: CaseOpened reaches only the audit."""
+    stack = json.loads(stack_path.read_text())
+    targets = stack["resource"]["aws_cloudwatch_event_target"]
+    [desk] = [name for name in targets if "on-case-event" in name or "desk" in name]
+    del targets[desk]
+    return Stack(stack, directory=stack_path.parent)
+
+
+def test_a_case_whose_case_opened_never_reaches_the_desk_is_listed_and_resolvable_at_once(dev_stack_path):
+    with system_for(without_the_case_desk(dev_stack_path)) as system:
+        agent = {"Authorization": system.sign_in(*system.create_agent())}
+        key = opened_case(system, email="undelivered@example.com")
+        assert len(events_of(system, key, "CaseOpened")) == 1
+        assert emails_to(system, "support@example.com") == []
+        [shown] = listed(system, agent, key)
+        assert shown["status"] == "OPEN"
+        answer = resolve(system, agent, key)
+        assert (answer.status, answer.body["followUp"]) == (200, "SENT")
+        system.cloud.drain(60)
+        assert len(emails_to(system, "undelivered@example.com")) == 1

@@ -61,9 +61,9 @@ def test_the_idempotency_key_is_the_review_id() -> None:
     assert event["detail"]["metadata"] == {"idempotency-key": "review-7"}
 
 
-def test_case_events_carry_the_callback_token_in_their_metadata() -> None:
-    for event in (events.case_opened(token="t-1"), events.case_escalated(token="t-1")):
-        assert event["detail"]["metadata"] == {"idempotency-key": events.REVIEW_ID, "callbackToken": "t-1"}
+def test_case_events_carry_no_callback_token_which_stays_in_the_cases_table() -> None:
+    for event in (events.case_opened(), events.case_escalated(), events.case_expired()):
+        assert event["detail"]["metadata"] == {"idempotency-key": events.REVIEW_ID}
         validate(event)
 
 

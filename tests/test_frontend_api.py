@@ -975,9 +975,25 @@ def case_item(**strings: str) -> dict[str, Any]:
     }
 
 
-def list_cases(document, items: list[dict[str, Any]]) -> dict[str, Any]:
-    answer = {"Count": len(items), "ScannedCount": len(items), "Items": items}
-    return json.loads(render(response_template(document, "/cases", "get"), body=json.dumps(answer)).output)
+def list_cases(
+    document, items: list[dict[str, Any]], last: dict[str, Any] | None = None, query: dict[str, str] | None = None
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {"Count": len(items), "ScannedCount": len(items), "Items": items}
+    if last is not None:
+        answer["LastEvaluatedKey"] = last
+    template = response_template(document, "/cases", "get")
+    return json.loads(render(template, body=json.dumps(answer), query=query or {}).output)
+
+
+def case_query(document, stage_variables, query: dict[str, str] | None = None) -> dict[str, Any]:
+    template = request_template(document, "/cases", "get")
+    return json.loads(render(template, stage_variables=stage_variables, query=query or {}).output)
+
+
+def page_token(opened_at: str, case_id: str) -> str:
+    import base64
+
+    return base64.b64encode(f"{opened_at}~{case_id}".encode()).decode()
 
 
 def test_the_case_query_reads_the_open_queue_of_the_index_newest_first(document, stage_variables):
@@ -1030,6 +1046,84 @@ def test_the_case_list_escapes_strings_into_json(document, nasty):
 
 def test_no_open_cases_is_an_empty_list(document):
     assert list_cases(document, []) == {"cases": []}
+
+
+def test_a_resolved_case_awaiting_its_follow_up_shows_the_follow_up_and_its_error(document):
+    item = case_item(
+        status="RESOLVED",
+        followUp="FAILED",
+        followUpError="SesV2.MessageRejectedException",
+        resolvedAt="2026-11-27T11:00:00Z",
+        resolutionNote="Refunded.",
+    )
+    [case] = list_cases(document, [item])["cases"]
+    assert {k: case[k] for k in ("status", "followUp", "followUpError", "resolvedAt", "resolutionNote")} == {
+        "status": "RESOLVED",
+        "followUp": "FAILED",
+        "followUpError": "SesV2.MessageRejectedException",
+        "resolvedAt": "2026-11-27T11:00:00Z",
+        "resolutionNote": "Refunded.",
+    }
+
+
+def test_the_first_page_holds_50_cases_by_default(document, stage_variables):
+    query = case_query(document, stage_variables)
+    assert query["Limit"] == 50 and "ExclusiveStartKey" not in query
+
+
+@pytest.mark.parametrize("limit", ["1", "7", "99", "100"])
+def test_a_limit_from_1_to_100_is_the_querys_limit(document, stage_variables, limit):
+    assert case_query(document, stage_variables, {"limit": limit})["Limit"] == int(limit)
+
+
+@pytest.mark.parametrize("case_id", ["case-1", 'a "quoted" ~ case', "ケース/1"])
+def test_the_next_token_is_the_querys_exclusive_start_key(document, stage_variables, case_id):
+    query = case_query(document, stage_variables, {"next": page_token("2026-11-27T10:00:00.000Z", case_id)})
+    assert query["ExclusiveStartKey"] == {
+        "queue": {"S": "OPEN"},
+        "openedAt": {"S": "2026-11-27T10:00:00.000Z"},
+        "caseId": {"S": case_id},
+    }
+
+
+def test_a_page_with_more_after_it_carries_the_token_of_its_last_case(document, stage_variables):
+    last = {"queue": {"S": "OPEN"}, "openedAt": {"S": "2026-11-27T10:00:00.000Z"}, "caseId": {"S": "case-1"}}
+    answer = list_cases(document, [case_item()], last=last)
+    assert answer["nextToken"] == page_token("2026-11-27T10:00:00.000Z", "case-1")
+    follow = case_query(document, stage_variables, {"next": answer["nextToken"]})
+    assert follow["ExclusiveStartKey"] == last
+    assert "nextToken" not in list_cases(document, [case_item()])
+
+
+BAD_PAGES = {
+    "limit zero": ({"limit": "0"}, "limit"),
+    "limit over 100": ({"limit": "101"}, "limit"),
+    "limit not a number": ({"limit": "ten"}, "limit"),
+    "negative limit": ({"limit": "-5"}, "limit"),
+    "limit with a fraction": ({"limit": "2.5"}, "limit"),
+    "next not base64": ({"next": "not base64!"}, "next"),
+    "next not whole quads": ({"next": "abc"}, "next"),
+    "next of something else": ({"next": "aGVsbG8gd29ybGQ="}, "next"),
+    "next too long": ({"next": "QUFB" * 400}, "next"),
+    "next with a control character": ({"next": page_token("2026-11-27T10:00:00Z", "a\nb")}, "next"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_PAGES))
+def test_a_bad_page_request_is_refused_with_400_naming_the_parameter(document, stage_variables, name):
+    query, parameter = BAD_PAGES[name]
+    request = case_query(document, stage_variables, query)
+    assert request["Limit"] == 1 and "ExclusiveStartKey" not in request
+    result = render(
+        response_template(document, "/cases", "get"),
+        body=json.dumps({"Count": 1, "Items": [case_item()]}),
+        query=query,
+        context={"requestId": REQUEST_ID},
+    )
+    assert result.response_override == {"status": 400}
+    answer = json.loads(result.output)
+    assert answer["message"].startswith(f"{parameter} must be") and answer["requestId"] == REQUEST_ID
+    assert "cases" not in answer
 
 
 def test_several_cases_are_listed_in_query_order(document):
@@ -1089,29 +1183,56 @@ def resolution_answer(document, answer: dict[str, Any]) -> RenderResult:
     )
 
 
-def test_a_succeeded_resolution_answers_200_with_the_case_status_and_never_a_token(document):
-    output = json.dumps(
-        {"caseId": "case-1", "status": "RESOLVED", "resolvedAt": "2026-11-27T11:00:00Z", "callbackToken": TOKEN}
-    )
+RESOLVED = {"caseId": "case-1", "status": "RESOLVED", "resolvedAt": "2026-11-27T11:00:00Z"}
+
+
+def test_a_resolution_whose_follow_up_was_sent_answers_200_saying_so_and_never_a_token(document):
+    output = json.dumps({"outcome": "Resolved", **RESOLVED, "followUp": "SENT", "callbackToken": TOKEN})
     result = resolution_answer(document, {"status": "SUCCEEDED", "output": output})
     assert result.response_override == {}
-    assert json.loads(result.output) == {"caseId": "case-1", "status": "RESOLVED", "resolvedAt": "2026-11-27T11:00:00Z"}
+    assert json.loads(result.output) == {**RESOLVED, "followUp": "SENT"}
+
+
+def test_a_resolution_whose_follow_up_failed_answers_200_with_the_failure(document):
+    failure = {"followUp": "FAILED", "followUpError": "SesV2.MessageRejectedException"}
+    output = json.dumps({"outcome": "FollowUpFailed", **RESOLVED, **failure})
+    result = resolution_answer(document, {"status": "SUCCEEDED", "output": output})
+    assert result.response_override == {}
+    assert json.loads(result.output) == {**RESOLVED, **failure}
 
 
 @pytest.mark.parametrize(
-    ("answer", "status"),
+    ("outcome", "status", "reason"),
     [
-        ({"status": "FAILED", "error": "CaseNotFound", "cause": "No case has this id."}, 404),
-        ({"status": "FAILED", "error": "CaseAlreadyResolved", "cause": "The case was already resolved."}, 409),
-        ({"status": "FAILED", "error": "CaseNotWaiting", "cause": f"token {TOKEN}"}, 409),
-        ({"status": "FAILED", "error": "States.TaskFailed", "cause": f"token {TOKEN}"}, 502),
-        ({"status": "TIMED_OUT"}, 502),
+        ("CaseNotFound", 404, None),
+        ("CaseAlreadyResolved", 409, "CaseAlreadyResolved"),
+        ("CaseExpired", 409, "CaseExpired"),
+        ("CaseClosed", 409, "CaseClosed"),
+        ("CaseNotWaiting", 409, "CaseNotWaiting"),
     ],
-    ids=["case-not-found", "case-already-resolved", "case-not-waiting", "task-failed", "timed-out"],
 )
-def test_a_failed_resolution_answers_its_status_without_the_cause(document, answer, status):
-    result = resolution_answer(document, {"executionArn": "arn:aws:states:x", **answer})
+def test_an_ordinary_refusal_is_a_succeeded_execution_answered_with_its_status_and_reason(
+    document, outcome, status, reason
+):
+    result = resolution_answer(document, {"status": "SUCCEEDED", "output": json.dumps({"outcome": outcome})})
     assert result.response_override == {"status": status}
+    answer = json.loads(result.output)
+    assert answer.get("reason") == reason and answer["message"] and answer["requestId"] == REQUEST_ID
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": "FAILED", "error": "States.TaskFailed", "cause": f"token {TOKEN}"},
+        {"status": "FAILED", "error": "CaseNotFound", "cause": f"token {TOKEN}"},
+        {"status": "TIMED_OUT"},
+        {"status": "SUCCEEDED", "output": json.dumps({"outcome": "SomethingNew", "token": TOKEN})},
+    ],
+    ids=["task-failed", "a-failure-named-like-an-outcome", "timed-out", "an-unknown-outcome"],
+)
+def test_a_failed_resolution_answers_502_without_the_cause(document, answer):
+    result = resolution_answer(document, {"executionArn": "arn:aws:states:x", **answer})
+    assert result.response_override == {"status": 502}
     assert json.loads(result.output)["requestId"] == REQUEST_ID
     assert TOKEN not in result.output
 

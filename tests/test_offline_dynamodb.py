@@ -98,3 +98,53 @@ def test_with_atomic_writes_exactly_one_concurrent_conditional_put_wins():
 
     with mock_aws(), atomic_writes():
         assert _race_of_conditional_puts(4) == 1
+
+
+def test_of_conditional_writes_racing_on_one_item_exactly_one_wins():
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from unittest import mock
+
+    import boto3
+    import moto.dynamodb.models as models
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+
+    from offline.dynamodb.fixes import atomic_writes
+
+    validator = models.UpdateExpressionValidator
+
+    def slowly(*args, **kwargs):
+        # Widens the gap between moto's condition check and its write, so that a race is all but certain.
+        time.sleep(0.02)
+        return validator(*args, **kwargs)
+
+    with mock_aws(), mock.patch.object(models, "UpdateExpressionValidator", slowly), atomic_writes():
+        dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
+        dynamodb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.put_item(TableName="t", Item={"k": {"S": "case"}, "token": {"S": "t-1"}})
+
+        def claim(i: int) -> str:
+            try:
+                dynamodb.update_item(
+                    TableName="t",
+                    Key={"k": {"S": "case"}},
+                    UpdateExpression="SET winner = :me REMOVE #token",
+                    ConditionExpression="#token = :token",
+                    ExpressionAttributeNames={"#token": "token"},
+                    ExpressionAttributeValues={":me": {"S": str(i)}, ":token": {"S": "t-1"}},
+                )
+                return "won"
+            except ClientError as error:
+                return error.response["Error"]["Code"]
+
+        for _ in range(5):
+            dynamodb.put_item(TableName="t", Item={"k": {"S": "case"}, "token": {"S": "t-1"}})
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                outcomes = sorted(pool.map(claim, range(16)))
+            assert outcomes == ["ConditionalCheckFailedException"] * 15 + ["won"]

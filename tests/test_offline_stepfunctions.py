@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -326,6 +327,34 @@ def test_a_token_already_answered_is_refused():
         assert harness.wait(execution)["status"] == "SUCCEEDED"
         with pytest.raises(ClientError) as refused:
             harness.sfn.send_task_failure(taskToken=token, error="late")
+    assert refused.value.response["Error"]["Code"] == "TaskTimedOut"
+
+
+def test_an_aws_sdk_answer_of_a_camel_case_api_reaches_the_state_in_pascal_case():
+    from offline.stepfunctions.fixes import pascal_case_output
+
+    answer = pascal_case_output(
+        "sfn",
+        "describeExecution",
+        {"executionArn": "arn:x", "status": "ABORTED", "startDate": datetime(2026, 12, 1, tzinfo=UTC)},
+    )
+    assert answer == {"ExecutionArn": "arn:x", "Status": "ABORTED", "StartDate": "2026-12-01T00:00:00+00:00"}
+
+
+def test_a_stopped_execution_waiting_on_a_token_is_aborted_at_once_and_its_token_refused():
+    definition = json.loads(_waiting_task("Done"))
+    definition["States"]["Wait"]["TimeoutSeconds"] = 30
+    with aws() as harness:
+        execution = harness.start(_create(harness, json.dumps(definition)), {})
+        deadline = time.monotonic() + 10
+        while not harness.published("d"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        token = harness.published("d")[-1]["detail"]["token"]
+        harness.sfn.stop_execution(executionArn=execution)
+        assert harness.sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+        with pytest.raises(ClientError) as refused:
+            harness.sfn.send_task_success(taskToken=token, output="{}")
     assert refused.value.response["Error"]["Code"] == "TaskTimedOut"
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, quote
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
@@ -750,10 +751,17 @@ class Backend:
     expires_in: int = 3600
     list_status: int = 200
     resolve_status: int = 200
+    # The pages of GET /cases by the next token asked for ("" for the first); empty: one page of ``cases``.
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The answers to POST .../resolution in turn (the last repeats), as (status, body); empty: the defaults below.
+    resolutions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 def token_for(backend: Backend) -> str:
     return f"id-token-{len(backend.cognito_calls)}"
+
+
+RESOLVED = {"caseId": "c", "status": "RESOLVED", "resolvedAt": "2026-03-03T10:00:00Z"}
 
 
 def install(tab: Tab, backend: Backend) -> Backend:
@@ -796,6 +804,7 @@ def install(tab: Tab, backend: Backend) -> Backend:
     def api(route: Route) -> None:
         request = route.request
         path = request.url.split("/api", 1)[1]
+        resolutions = len([c for c in backend.api_calls if c["path"].endswith("/resolution")])
         backend.api_calls.append(
             {
                 "method": request.method,
@@ -806,6 +815,12 @@ def install(tab: Tab, backend: Backend) -> Backend:
         )
         if not (request.headers.get("authorization") or "").startswith("id-token-"):
             answer(route, 401, {"message": "Unauthorized", "requestId": "r401"})
+        elif request.method == "GET" and backend.pages and path.split("?")[0] == "/cases":
+            query = parse_qs(path.partition("?")[2])
+            answer(route, 200, backend.pages[query.get("next", [""])[0]])
+        elif request.method == "POST" and path.endswith("/resolution") and backend.resolutions:
+            status, body = backend.resolutions[min(resolutions, len(backend.resolutions) - 1)]
+            answer(route, status, body)
         elif request.method == "GET" and path == "/cases":
             answer(
                 route,
@@ -816,7 +831,7 @@ def install(tab: Tab, backend: Backend) -> Backend:
             )
         elif request.method == "POST" and path.endswith("/resolution"):
             if backend.resolve_status == 200:
-                answer(route, 200, {"caseId": "c", "status": "RESOLVED", "resolvedAt": "2026-03-03T10:00:00Z"})
+                answer(route, 200, {**RESOLVED, "followUp": "SENT"})
             else:
                 answer(
                     route, backend.resolve_status, {"message": "The case was already resolved.", "requestId": "r409"}
@@ -939,6 +954,78 @@ def test_a_conflict_keeps_the_case_and_shows_the_apis_message(site, open_tab):
     expect(tab.page.locator("#status")).to_contain_text("The case was already resolved.")
     expect(card).to_have_count(1)
     expect(card.get_by_role("button", name="Resolve case")).to_be_enabled()
+
+
+def test_more_cases_are_loaded_a_page_at_a_time_with_the_apis_token(site, open_tab):
+    tab = open_tab()
+    token = "MjAyNi0wMy0wMVQxMDowMDowMFp+Y2FzZS1vbGRlcg=="
+    pages = {"": {"cases": [CASES[1]], "nextToken": token}, token: {"cases": [CASES[0]]}}
+    backend = open_console(tab, site, Backend(pages=pages))
+    sign_in(tab.page, *AGENT)
+    expect(tab.page.locator("#cases > li")).to_have_count(1)
+    expect(tab.page.locator("#case-count")).to_have_text("1 open case shown; there are more.")
+    more = tab.page.get_by_role("button", name="Show more cases")
+    more.click()
+    expect(tab.page.locator("#cases > li")).to_have_count(2)
+    expect(tab.page.locator("#case-count")).to_have_text("2 open cases.")
+    expect(more).to_be_hidden()
+    assert [c["path"] for c in backend.api_calls] == ["/cases", "/cases?next=" + quote(token, safe="")]
+    expect(tab.page.locator("#cases > li").nth(1).locator("h2")).to_have_text("tea-42 — Older Case")
+
+
+def test_a_resolution_whose_email_failed_keeps_the_case_to_send_again(site, open_tab):
+    tab = open_tab()
+    failed = {**RESOLVED, "followUp": "FAILED", "followUpError": "SesV2.MessageRejectedException"}
+    backend = signed_in(tab, site, Backend(resolutions=[(200, failed), (200, {**RESOLVED, "followUp": "SENT"})]))
+    card = case_card(tab.page, "Cold tea.")
+    card.get_by_label("Resolution note", exact=True).fill("Refunded.")
+    card.get_by_role("button", name="Resolve case").click()
+    expect(tab.page.locator("#status")).to_contain_text("could not be sent (SesV2.MessageRejectedException)")
+    card = case_card(tab.page, "Cold tea.")
+    expect(card.locator(".follow-up-failed")).to_contain_text("could not be sent")
+    expect(card.get_by_label("Resolution note", exact=True)).to_have_value("Refunded.")
+    tab.screenshot("agent-console-follow-up-failed")
+    card.get_by_role("button", name="Send follow-up again").click()
+    expect(card).to_have_count(0)
+    expect(tab.page.locator("#status")).to_contain_text("The customer was emailed your note.")
+    assert [c["body"] for c in backend.api_calls if c["method"] == "POST"] == [{"note": "Refunded."}] * 2
+
+
+def test_a_listed_case_whose_follow_up_failed_offers_to_send_it_again_with_its_note(site, open_tab):
+    tab = open_tab()
+    item = {
+        **CASES[0],
+        "status": "RESOLVED",
+        "followUp": "FAILED",
+        "followUpError": "SesV2.TooManyRequestsException",
+        "resolutionNote": "A voucher is on its way.",
+    }
+    signed_in(tab, site, Backend(cases=[item]))
+    card = case_card(tab.page, "Cold tea.")
+    expect(card.locator(".follow-up-failed")).to_contain_text("SesV2.TooManyRequestsException")
+    expect(card.get_by_label("Resolution note", exact=True)).to_have_value("A voucher is on its way.")
+    expect(card.get_by_role("button", name="Send follow-up again")).to_be_enabled()
+
+
+def test_a_resolved_case_whose_email_is_being_sent_is_shown_without_a_form(site, open_tab):
+    tab = open_tab()
+    signed_in(tab, site, Backend(cases=[{**CASES[0], "status": "RESOLVED", "followUp": "PENDING"}]))
+    card = case_card(tab.page, "Cold tea.")
+    expect(card.locator(".follow-up")).to_contain_text("being sent")
+    expect(card.locator("form")).to_have_count(0)
+
+
+@pytest.mark.parametrize("reason", ["CaseExpired", "CaseClosed", "CaseAlreadyResolved"])
+def test_a_case_that_can_no_longer_be_resolved_leaves_the_list_with_the_apis_reason(site, open_tab, reason):
+    tab = open_tab()
+    message = f"Refused: {reason}."
+    signed_in(tab, site, Backend(resolutions=[(409, {"message": message, "reason": reason, "requestId": "r"})]))
+    card = case_card(tab.page, "Cold tea.")
+    card.get_by_label("Resolution note", exact=True).fill("Done.")
+    card.get_by_role("button", name="Resolve case").click()
+    expect(tab.page.locator("#status")).to_contain_text(message)
+    expect(card).to_have_count(0)
+    expect(tab.page.locator("#case-count")).to_have_text("1 open case.")
 
 
 def test_a_401_sends_the_agent_back_to_sign_in(site, open_tab):

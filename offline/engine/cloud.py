@@ -14,8 +14,8 @@ What runs, beyond moto, each in its service's package:
 - Comprehend and Translate (:mod:`offline.comprehend.language`);
 - the schema registry, which validates every event put on a bus (:mod:`offline.schemas.validation`);
 - Step Functions' aws-sdk integrations as AWS runs them (:mod:`offline.stepfunctions.fixes`), SESv2 templated email
-  (:mod:`offline.ses.templates`), MOCK integrations imported (:mod:`offline.apigateway.fixes`) and bucket policy
-  conditions (:mod:`offline.s3.fixes`).
+  (:mod:`offline.ses.templates`), MOCK integrations imported (:mod:`offline.apigateway.fixes`), bucket policy
+  conditions (:mod:`offline.s3.fixes`) and atomic conditional writes (:mod:`offline.dynamodb.fixes`).
 
 Resources whose behaviour does not run offline (alarms never evaluate, email subscriptions never confirm, IAM and
 KMS are not enforced, ...) are created in moto all the same; :data:`INERT` says what each of those types does not do.
@@ -159,6 +159,7 @@ class OfflineCloud:
             stack.enter_context(self.sqs_clock.installed())
             stack.enter_context(stepfunctions_fixes.installed(self._handlers, retry_waits=self._retry_waits))
             stack.enter_context(ses_templates.installed())
+            stack.enter_context(dynamodb_fixes.atomic_writes())
             stack.enter_context(apigateway_fixes.mock_integrations_importable())
             stack.enter_context(s3_fixes.bucket_policy_conditions())
             stack.enter_context(dynamodb_fixes.atomic_writes())

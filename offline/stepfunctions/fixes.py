@@ -10,6 +10,10 @@ Each fix is small, names the AWS behaviour it restores, and has a test of its ow
 - aws-sdk service integrations pass the ASL's PascalCase parameter names to boto3 unchanged, so
   ``sfn:sendTaskSuccess`` with ``TaskToken`` fails: at run time names are mapped to boto3's members (matched
   case-insensitively; the exact case was checked at create).
+- The answer of a camelCase API (Step Functions' own: ``status``, ``executionArn``) reaches the state in boto3's
+  member names; AWS gives a Task the members in PascalCase (``$.Status``), as it takes its parameters, so they are
+  renamed, and timestamps become ISO 8601 text (moto's interpreter cannot serialize a datetime). AWS's own format
+  for timestamps in a Task result is not documented.
 - aws-sdk errors come out as ``<action>.<action>Exception``; AWS names them ``<Prefix>.<Shape>Exception`` for an
   error the operation models (``Sfn.TaskTimedOutException``) and ``<Prefix>.<Prefix>Exception`` for any other code
   (a throttled Comprehend call: ``Comprehend.ComprehendException``), which is what Retry and Catch match.
@@ -20,6 +24,9 @@ Each fix is small, names the AWS behaviour it restores, and has a test of its ow
   moto's SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat while the execution runs (and refused as an unknown
   ``InvalidToken`` after); AWS answers ``TaskTimedOut``: "The task token has either expired or the task associated
   with the token has already been closed." (botocore's SendTaskSuccess model).
+- StopExecution of an execution that waits on a task token leaves it RUNNING in moto until the token is answered
+  (its worker thread keeps waiting), and SendTaskSuccess on that token still succeeds. AWS stops it at once:
+  DescribeExecution says ABORTED and the token's task is closed. The waiting task is woken as the stop is made.
 - ``States.ALL`` catches and retries ``States.Runtime`` (a Parameters or ResultSelector path that finds nothing)
   and ``States.DataLimitExceeded`` in moto. AWS: "A retry or catch on States.ALL will not catch States.Runtime
   errors", which "will always cause the execution to fail", and States.DataLimitExceeded "can't be caught by the
@@ -42,8 +49,10 @@ import importlib
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from typing import Any
 from unittest import mock
 
@@ -61,6 +70,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
     StateTaskServiceCallback,
 )
 from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackConsumerTimeout
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -99,6 +110,28 @@ def _rename(shape: Any, value: Any) -> Any:
         return [_rename(shape.member, item) for item in value]
     if shape.type_name == "map" and isinstance(value, Mapping):
         return {key: _rename(shape.value, item) for key, item in value.items()}
+    return value
+
+
+def pascal_case_output(service: str, action: str, response: Mapping[str, Any]) -> dict[str, Any]:
+    """The operation's answer with its members in PascalCase, recursively, and timestamps as ISO 8601 text."""
+    model = _session.get_service_model(_boto_service(service))
+    operation = model.operation_model(action[0].upper() + action[1:])
+    result = _pascal(operation.output_shape, dict(response))
+    return dict(result)
+
+
+def _pascal(shape: Any, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, Mapping):
+        return {key[:1].upper() + key[1:]: _pascal(shape.members.get(key), item) for key, item in value.items()}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_pascal(shape.member, item) for item in value]
+    if shape.type_name == "map" and isinstance(value, Mapping):
+        return {key: _pascal(shape.value, item) for key, item in value.items()}
     return value
 
 
@@ -231,6 +264,32 @@ def _wait_for_task_token(self: StateTaskServiceCallback, *args: Any, **kwargs: A
             endpoint.report(CallbackConsumerTimeout())
 
 
+_original_stop_execution = StepFunctionsParserBackend.stop_execution
+
+
+def _stop_execution(self: StepFunctionsParserBackend, execution_arn: str) -> Any:
+    """moto's stop, then the stopped execution's waiting tasks are woken, so that it ends ABORTED now and its tokens
+    answer TaskTimedOut, as on AWS."""
+    stopped = _original_stop_execution(self, execution_arn)
+    env = getattr(getattr(stopped, "exec_worker", None), "env", None)
+    for endpoint in list(env.callback_pool_manager._pool.values()) if env is not None else ():
+        endpoint.interrupt_all()
+    deadline = time.monotonic() + 5
+    while running(stopped) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return stopped
+
+
+_original_set_error = Environment.set_error
+
+
+def _set_error(self: Environment, error: Any) -> None:
+    """moto's, except that a stopped program stays stopped: the woken task's error comes after the stop."""
+    if isinstance(self._program_state, ProgramStopped):
+        return
+    _original_set_error(self, error)
+
+
 class _RecordedWaits:
     """Stands in for the ``time`` module of moto's retrier: records each retry wait instead of sleeping."""
 
@@ -271,6 +330,9 @@ def installed(
             )
             renamed = match_input_shape(service, action, normalised_parameters)
             response = getattr(client, self._get_boto_service_action())(**renamed) or {}
+            response = dict(response)
+            response.pop("ResponseMetadata", None)
+            response = pascal_case_output(service, action, response)
         response = dict(response)
         response.pop("ResponseMetadata", None)
         env.stack.append(response)
@@ -300,6 +362,8 @@ def installed(
         stack.enter_context(
             mock.patch.object(StateTaskServiceCallback, "_eval_wait_for_task_token", _wait_for_task_token)
         )
+        stack.enter_context(mock.patch.object(StepFunctionsParserBackend, "stop_execution", _stop_execution))
+        stack.enter_context(mock.patch.object(Environment, "set_error", _set_error))
         for module in _JSON_PATH_USERS:
             stack.enter_context(mock.patch.object(importlib.import_module(module), "extract_json", extract_json))
         if retry_waits is not None:

@@ -1,6 +1,8 @@
 // The agent console: sign in with the user pool (USER_PASSWORD_AUTH, straight to Cognito's JSON API), list the open
-// cases (GET /cases), resolve one with a note (POST /cases/{caseId}/resolution). The ID token lives in
-// sessionStorage until it expires; an expired or missing session, or any 401, brings the sign-in back.
+// cases a page at a time (GET /cases, then ?next= while the answer has a nextToken), resolve one with a note (POST
+// /cases/{caseId}/resolution) and say whether the customer was emailed; a resolved case whose follow-up email failed
+// stays listed with the failure and is sent again the same way. The ID token lives in sessionStorage until it
+// expires; an expired or missing session, or any 401, brings the sign-in back.
 
 import {
   ApiError,
@@ -32,12 +34,17 @@ const account = document.getElementById("account");
 const signedInAs = document.getElementById("signed-in-as");
 const caseList = document.getElementById("cases");
 const caseCount = document.getElementById("case-count");
+const moreCases = document.getElementById("more-cases");
+// The API's reasons for a 409 after which the case can no longer be acted on: it leaves the list.
+const FINAL_CONFLICTS = new Set(["CaseAlreadyResolved", "CaseExpired", "CaseClosed"]);
 
 let config = null;
 // A challenge in progress: Cognito's session string and the user it is for. Memory only, never stored.
 let challenge = null;
 let expiryTimer = null;
 let caseSerial = 0;
+// The next page's token while the API has more cases; "" once every page is shown.
+let nextToken = "";
 
 class SessionEnded extends Error {}
 
@@ -79,6 +86,8 @@ function endSession(kind, message) {
   challenge = null;
   caseList.replaceChildren();
   caseCount.textContent = "";
+  nextToken = "";
+  moreCases.hidden = true;
   showView("signIn");
   if (message) {
     showStatus(status, kind, message);
@@ -340,9 +349,47 @@ function scoreList(scores) {
   return list;
 }
 
+/** What the agent must know of a resolved case's follow-up email, or nothing for a case still open. */
+function followUpNotice(item, id) {
+  if (item.status !== "RESOLVED") {
+    return [];
+  }
+  if (item.followUp === "FAILED") {
+    const reason = item.followUpError ? ` (${item.followUpError})` : "";
+    return [
+      element("p", {
+        className: "follow-up follow-up-failed",
+        text: `Resolved, but the follow-up email to the customer could not be sent${reason}. Check the note and send it again.`,
+        attributes: { id: `${id}-follow-up` },
+      }),
+    ];
+  }
+  return [
+    element("p", {
+      className: "follow-up",
+      text: "Resolved. The follow-up email to the customer is being sent: refresh in a moment.",
+      attributes: { id: `${id}-follow-up` },
+    }),
+  ];
+}
+
+function caseMeta(item) {
+  const parts = [
+    "Opened ",
+    element("time", { text: formatDate(item.openedAt), attributes: { datetime: String(item.openedAt ?? "") } }),
+  ];
+  if (item.escalatedAt) {
+    parts.push(" · escalated ", element("time", { text: formatDate(item.escalatedAt), attributes: { datetime: String(item.escalatedAt) } }));
+  }
+  parts.push(` · ${item.status ?? "OPEN"} · ${item.sentiment ?? ""}`);
+  return parts;
+}
+
 function caseItem(item) {
   caseSerial += 1;
   const id = `case-${caseSerial}`;
+  const resend = item.status === "RESOLVED" && item.followUp === "FAILED";
+  const waitingForEmail = item.status === "RESOLVED" && !resend;
   const note = element("textarea", {
     attributes: {
       id: `${id}-note`,
@@ -353,7 +400,11 @@ function caseItem(item) {
       "aria-describedby": `${id}-note-hint`,
     },
   });
-  const button = element("button", { text: "Resolve case", attributes: { type: "submit" } });
+  if (resend && item.resolutionNote) {
+    note.value = String(item.resolutionNote);
+  }
+  const label = resend ? "Send follow-up again" : "Resolve case";
+  const button = element("button", { text: label, attributes: { type: "submit" } });
   const form = element("form", { className: "resolve", attributes: { novalidate: "" } }, [
     element("div", { className: "field" }, [
       element("label", { text: "Resolution note", attributes: { for: `${id}-note` } }),
@@ -365,36 +416,49 @@ function caseItem(item) {
   const listItem = element("li", { className: "case" }, [
     element("article", { attributes: { "aria-labelledby": `${id}-title` } }, [
       element("h2", { text: `${item.productId ?? "Unknown product"} — ${item.reviewerName ?? "Anonymous"}`, attributes: { id: `${id}-title` } }),
-      element("p", { className: "case-meta" }, [
-        "Opened ",
-        element("time", { text: formatDate(item.openedAt), attributes: { datetime: String(item.openedAt ?? "") } }),
-        ` · ${item.status ?? "OPEN"} · ${item.sentiment ?? ""}`,
-      ]),
+      element("p", { className: "case-meta" }, caseMeta(item)),
+      ...followUpNotice(item, id),
       scoreList(item.sentimentScore),
       element("p", { className: "review-text", text: String(item.text ?? "") }),
       element("p", { className: "case-id" }, ["Case ", element("code", { text: String(item.caseId ?? "") })]),
-      form,
+      // A resolved case whose email is being sent has nothing to do yet.
+      ...(waitingForEmail ? [] : [form]),
     ]),
   ]);
   listItem.dataset.caseId = String(item.caseId ?? "");
-  form.addEventListener("submit", (event) => resolveCase(event, item, listItem, note, button));
+  form.addEventListener("submit", (event) => resolveCase(event, item, listItem, note, button, label));
   return listItem;
 }
 
 function countCases() {
   const count = caseList.children.length;
-  caseCount.textContent = count === 0 ? "No open cases." : count === 1 ? "1 open case." : `${count} open cases.`;
+  const shown = count === 0 ? "No open cases." : count === 1 ? "1 open case." : `${count} open cases.`;
+  caseCount.textContent = nextToken ? `${shown.replace(/\.$/, "")} shown; there are more.` : shown;
+  moreCases.hidden = !nextToken;
 }
 
-async function loadCases() {
-  const refresh = document.getElementById("refresh");
-  busy(refresh, true, "Refreshing…");
+function byNewest(a, b) {
+  return String(b.openedAt ?? "").localeCompare(String(a.openedAt ?? ""));
+}
+
+/** The first page again (Refresh), or the page after the last one shown (Show more). */
+async function loadCases({ more = false } = {}) {
+  const button = more ? moreCases : document.getElementById("refresh");
+  const label = button.textContent;
+  busy(button, true, more ? "Loading…" : "Refreshing…");
   try {
-    const answer = await callApi("/cases");
+    const path = more && nextToken ? `/cases?next=${encodeURIComponent(nextToken)}` : "/cases";
+    const answer = await callApi(path);
     const cases = Array.isArray(answer.cases) ? answer.cases : [];
     // Newest first, whatever order the answer came in.
-    cases.sort((a, b) => String(b.openedAt ?? "").localeCompare(String(a.openedAt ?? "")));
-    caseList.replaceChildren(...cases.map(caseItem));
+    cases.sort(byNewest);
+    nextToken = typeof answer.nextToken === "string" ? answer.nextToken : "";
+    if (more) {
+      const shown = new Set(Array.from(caseList.children, (child) => child.dataset.caseId));
+      caseList.append(...cases.filter((item) => !shown.has(String(item.caseId ?? ""))).map(caseItem));
+    } else {
+      caseList.replaceChildren(...cases.map(caseItem));
+    }
     countCases();
     clearStatus(status);
   } catch (error) {
@@ -405,11 +469,11 @@ async function loadCases() {
     const { message, details } = describeFailure(error);
     showStatus(status, "error", `The open cases could not be loaded: ${message}`, details);
   } finally {
-    busy(refresh, false, "Refresh");
+    busy(button, false, label);
   }
 }
 
-async function resolveCase(event, item, listItem, note, button) {
+async function resolveCase(event, item, listItem, note, button, label) {
   event.preventDefault();
   if (button.disabled) {
     return;
@@ -422,22 +486,32 @@ async function resolveCase(event, item, listItem, note, button) {
     return;
   }
   note.removeAttribute("aria-invalid");
-  busy(button, true, "Resolving…");
+  busy(button, true, label === "Resolve case" ? "Resolving…" : "Sending…");
+  const who = `${item.reviewerName ?? "the customer"} (${item.productId ?? ""})`;
   try {
-    await callApi(`/cases/${encodeURIComponent(item.caseId)}/resolution`, { method: "POST", body: { note: text } });
+    const answer = await callApi(`/cases/${encodeURIComponent(item.caseId)}/resolution`, { method: "POST", body: { note: text } });
+    if (answer.followUp === "FAILED") {
+      // Resolved, and the customer does not know yet: the case stays, ready to send again.
+      const failed = caseItem({ ...item, status: "RESOLVED", followUp: "FAILED", followUpError: answer.followUpError, resolutionNote: text });
+      listItem.replaceWith(failed);
+      const reason = answer.followUpError ? ` (${answer.followUpError})` : "";
+      showStatus(status, "error", `Case of ${who} resolved, but the follow-up email could not be sent${reason}. Check the note and send it again.`);
+      failed.querySelector("textarea")?.focus();
+      return;
+    }
     removeCase(listItem);
-    showStatus(status, "success", `Case of ${item.reviewerName ?? "the customer"} (${item.productId ?? ""}) resolved. The customer will get your note by email.`);
+    showStatus(status, "success", `Case of ${who} resolved. The customer was emailed your note.`);
   } catch (error) {
     if (error instanceof SessionEnded) {
       sessionEnded();
       return;
     }
     const { message, details } = describeFailure(error);
-    if (error instanceof ApiError && error.status === 404) {
+    if (error instanceof ApiError && (error.status === 404 || (error.status === 409 && FINAL_CONFLICTS.has(error.reason)))) {
       removeCase(listItem);
     }
     showStatus(status, "error", message, details);
-    busy(button, false, "Resolve case");
+    busy(button, false, label);
   }
 }
 
@@ -463,7 +537,8 @@ async function start() {
   document.getElementById("new-password-form").addEventListener("submit", setNewPassword);
   document.getElementById("mfa-form").addEventListener("submit", verifyCode);
   document.getElementById("sign-out").addEventListener("click", signOut);
-  document.getElementById("refresh").addEventListener("click", loadCases);
+  document.getElementById("refresh").addEventListener("click", () => loadCases());
+  moreCases.addEventListener("click", () => loadCases({ more: true }));
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && !views.cases.hidden && !currentSession()) {
       sessionEnded();

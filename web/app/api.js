@@ -24,6 +24,8 @@ export class ApiError extends Error {
     this.field = typeof payload.field === "string" ? payload.field : "";
     this.reason = typeof payload.reason === "string" ? payload.reason : "";
     this.type = typeof payload.__type === "string" ? payload.__type.split("#").pop() : "";
+    // Why a request conflicts (409), when the API says: CaseAlreadyResolved, CaseExpired, ...
+    this.reason = typeof payload.reason === "string" ? payload.reason : "";
   }
 }
 
