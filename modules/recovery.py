@@ -49,6 +49,7 @@ from modules.security import Platform
 from modules.workflow import Workflow
 
 SERVICE = "recovery"
+PURPOSE = "redrive-dead-letters"
 EVENT_SOURCE = f"reviews.{SERVICE}"
 PARKED_RETENTION_SECONDS = 14 * 24 * 3600
 
@@ -80,6 +81,11 @@ class Recovery(Construct):
       redriven queue), ``interval_minutes``, ``max_redrives``, ``max_receives``, ``redrive_horizon_seconds`` (how
       long a message can stay in a redriven queue while the redrive works).
     """
+
+    @staticmethod
+    def redrive_role_arn(platform: Platform) -> str:
+        """The redrive workflow's role, which the dead-letter queues' policies let receive before it exists."""
+        return platform.role_arn(Workflow.role_name(platform, SERVICE, PURPOSE))
 
     def __init__(
         self,
@@ -129,7 +135,7 @@ class Recovery(Construct):
             "workflow",
             platform=platform,
             service=SERVICE,
-            purpose="redrive-dead-letters",
+            purpose=PURPOSE,
             asl="redrive-dead-letters",
             workflow_type="EXPRESS",
             substitutions={

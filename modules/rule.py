@@ -5,7 +5,7 @@ queue's own policy for an SQS queue."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +67,8 @@ class EventRule(Construct):
         MatchedEvents with this text (what happened, what to do) as the alarm's description.
     Defaults: 8 attempts within one hour, then the event goes to an SQS dead-letter queue encrypted
       with the platform key, kept 14 days, reachable only over TLS, written only by this rule and read only
-      by the platform's operator role (a queue target gets the same policy); no match alarm.
+      by the platform's operator role and its dead-letter readers (a queue target gets the same policy, read by
+      the operator and ``target_readers``, the roles that consume it); no match alarm.
       input_transformer: ``{"inputPaths", "inputTemplate"}``, what the target receives instead of the event
         (EventBridge's InputTransformer); None, the event as it is.
     Exposes: ``rule``, ``target``, ``role`` (None for a queue), ``target_policy`` (the queue's policy, None
@@ -91,6 +92,7 @@ class EventRule(Construct):
         max_event_age_seconds: int = 3600,
         match_alarm: str | None = None,
         input_transformer: Mapping[str, Any] | None = None,
+        target_readers: Sequence[str] = (),
     ):
         super().__init__(scope, id)
         if not isinstance(target, TARGET_KINDS):
@@ -132,11 +134,17 @@ class EventRule(Construct):
             kms_master_key_id=platform.key_arn,
             message_retention_seconds=DLQ_RETENTION_SECONDS,
         )
-        self._admit_only_this_rule("dlq-policy", self.dead_letter_queue, "OnlyThisRuleDeadLetters", platform)
+        # A workflow's dead letters are delivered again by the recovery's redrive; the others only by the operator.
+        dead_letter_readers = platform.dead_letter_reader_arns if isinstance(target, SfnStateMachine) else ()
+        self._admit_only_this_rule(
+            "dlq-policy", self.dead_letter_queue, "OnlyThisRuleDeadLetters", platform, dead_letter_readers
+        )
         self.role: IamRole | None = None
         self.target_policy: SqsQueuePolicy | None = None
         if isinstance(target, SqsQueue):
-            self.target_policy = self._admit_only_this_rule("target-policy", target, "OnlyThisRuleSends", platform)
+            self.target_policy = self._admit_only_this_rule(
+                "target-policy", target, "OnlyThisRuleSends", platform, target_readers
+            )
         else:
             self.role = IamRole(
                 self,
@@ -181,7 +189,9 @@ class EventRule(Construct):
             return {"RuleName": self.rule.name}
         return {"RuleName": self.rule.name, "EventBusName": self.rule.event_bus_name}
 
-    def _admit_only_this_rule(self, id: str, queue: SqsQueue, sid: str, platform: Platform) -> SqsQueuePolicy:
+    def _admit_only_this_rule(
+        self, id: str, queue: SqsQueue, sid: str, platform: Platform, readers: Sequence[str]
+    ) -> SqsQueuePolicy:
         """The queue's policy: only this rule sends, only the platform's operator role receives (a dead letter is
         the whole event, a case's callback token and a reviewer's name and email included), only over TLS."""
         return SqsQueuePolicy(
@@ -198,25 +208,42 @@ class EventRule(Construct):
                         "Resource": queue.arn,
                         "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
                     },
-                    # A Deny beats any identity policy of the account, administrators' included.
-                    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
-                    {
-                        "Sid": "OnlyTheOperatorReceives",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sqs:ReceiveMessage",
-                        "Resource": queue.arn,
-                        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": platform.operator_role_arn}},
-                    },
+                    only_these_receive(queue.arn, platform, readers),
                     deny_insecure_transport("sqs:*", queue.arn),
                 ]
             ),
         )
 
 
-def private_queue(scope: Construct, id: str, *, platform: Platform, name: str, retention_seconds: int) -> SqsQueue:
+def only_these_receive(queue_arn: str, platform: Platform, readers: Sequence[str] = ()) -> dict[str, Any]:
+    """The queue policy statement that lets only the operator role and ``readers`` receive its messages (a dead
+    letter is the whole event, a reviewer's name and email included). A Deny beats any identity policy of the
+    account, administrators' included; a negated operator with several values holds when the key matches none.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html"""
+    principals = [platform.operator_role_arn, *readers]
+    return {
+        "Sid": "OnlyTheOperatorReceives",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sqs:ReceiveMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": principals[0] if len(principals) == 1 else principals}},
+    }
+
+
+def private_queue(
+    scope: Construct,
+    id: str,
+    *,
+    platform: Platform,
+    name: str,
+    retention_seconds: int,
+    readers: Sequence[str] = (),
+) -> SqsQueue:
     """An SQS queue encrypted with the platform key, reachable only over TLS, for this account's roles alone (a
-    role needs its own policy and the key, :func:`queue_key_statement`)."""
+    role needs its own policy and the key, :func:`queue_key_statement`); only the operator and ``readers`` may
+    receive its messages."""
     queue = SqsQueue(
         scope, id, name=name, kms_master_key_id=platform.key_arn, message_retention_seconds=retention_seconds
     )
@@ -224,7 +251,9 @@ def private_queue(scope: Construct, id: str, *, platform: Platform, name: str, r
         scope,
         f"{id}-policy",
         queue_url=queue.url,
-        policy=policy_document([deny_insecure_transport("sqs:*", queue.arn)]),
+        policy=policy_document(
+            [only_these_receive(queue.arn, platform, readers), deny_insecure_transport("sqs:*", queue.arn)]
+        ),
     )
     return queue
 

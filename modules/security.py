@@ -32,8 +32,11 @@ class Platform:
     prefix: str
     key_arn: str
     log_retention_days: int
-    # The only principal that may read the messages of the stack's queues (dead letters, failed emails).
+    # The one person's role that may read the messages of the stack's queues (dead letters, failed emails).
     operator_role_arn: str
+    # The stack's own roles that read the dead letters of the rules to workflows besides the operator (the
+    # recovery's redrive) and the queues it redrives.
+    dead_letter_reader_arns: tuple[str, ...] = ()
 
     def name(self, service: str, purpose: str) -> str:
         """Physical names follow ``{prefix}-{service}-{purpose}``."""
@@ -41,6 +44,10 @@ class Platform:
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account_id}:{resource}"
+
+    def role_arn(self, role_name: str) -> str:
+        """A role's ARN from its name, for a policy written before the role exists (IAM ARNs have no region)."""
+        return f"arn:{self.partition}:iam::{self.account_id}:role/{role_name}"
 
 
 class Security(Construct):

@@ -3,6 +3,8 @@ through each construct's public attributes. No resource is created here directly
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
@@ -75,6 +77,8 @@ class ReviewsStack(TerraformStack):
             log_retention_days=config.log_retention_days,
             operator_role_arn=security.operator_role.arn,
         )
+        # The recovery's redrive reads every dead-letter queue; the queues' policies are written before it exists.
+        platform = replace(platform, dead_letter_reader_arns=(Recovery.redrive_role_arn(platform),))
         self.platform = platform
         self.events = EventBus(self, "events", platform=platform, settings=config.events)
         bus = self.events

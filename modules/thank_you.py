@@ -62,6 +62,8 @@ class ThankYou(Construct):
             platform=platform,
             name=platform.name(SERVICE, "retry"),
             retention_seconds=RETRY_RETENTION_SECONDS,
+            # The recovery's redrive delivers deferred emails again.
+            readers=platform.dead_letter_reader_arns,
         )
         self.consumer = EventTriggeredWorkflow(
             self,

@@ -61,6 +61,11 @@ class Workflow(Construct):
     Exposes: ``state_machine``, ``role``, ``log_group``, ``asl``, ``statements``.
     """
 
+    @staticmethod
+    def role_name(platform: Platform, service: str, purpose: str) -> str:
+        """The name of the role a workflow of ``service`` for ``purpose`` runs as, known before it is made."""
+        return f"{platform.name(service, purpose)}-sfn"
+
     def __init__(
         self,
         scope: Construct,
@@ -88,7 +93,7 @@ class Workflow(Construct):
         self.role = IamRole(
             self,
             "role",
-            name=f"{name}-sfn",
+            name=self.role_name(platform, service, purpose),
             assume_role_policy=trust_policy(
                 "states.amazonaws.com", platform.account_id, platform.arn("states", f"stateMachine:{name}")
             ),

@@ -60,17 +60,38 @@ def test_every_rule_target_has_a_dead_letter_queue_and_a_retry_policy(dev):
         assert target["retry_policy"]["maximum_retry_attempts"] > 0, name
 
 
-def test_every_queue_is_encrypted_and_only_the_operator_role_may_receive_its_messages(dev):
-    # Dead letters are whole events (callback tokens, reviewers' names and emails); so are failed-email events.
+def _receivers_by_queue(stack) -> dict[str, set[str]]:
+    """The names of the roles whose own policies let them receive each queue's messages."""
+    roles = resources(stack, "aws_iam_role")
+    receivers: dict[str, set[str]] = {}
+    for policy in resources(stack, "aws_iam_role_policy").values():
+        [(_, role, _)] = references(policy["role"])
+        for entry in decoded(policy, "policy")["Statement"]:
+            actions = entry["Action"] if isinstance(entry["Action"], list) else [entry["Action"]]
+            if entry["Effect"] == "Allow" and "sqs:ReceiveMessage" in actions:
+                for resource in entry["Resource"] if isinstance(entry["Resource"], list) else [entry["Resource"]]:
+                    for kind, queue, _ in references(resource):
+                        if kind == "aws_sqs_queue":
+                            receivers.setdefault(queue, set()).add(roles[role]["name"])
+    return receivers
+
+
+def test_every_queue_is_encrypted_and_only_the_operator_and_its_consuming_roles_may_receive_its_messages(dev):
+    # Dead letters are whole events (reviewers' names and emails); so are failed-email events. Besides the operator,
+    # exactly the stack's roles that consume a queue may receive from it, each named in its policy's Deny.
     [(operator, _)] = [(n, r) for n, r in resources(dev, "aws_iam_role").items() if r["name"].endswith("-operator")]
     policies = {
         references(p["queue_url"])[0][1]: decoded(p, "policy") for p in resources(dev, "aws_sqs_queue_policy").values()
     }
+    receivers = _receivers_by_queue(dev)
     for name, queue in resources(dev, "aws_sqs_queue").items():
         assert queue["kms_master_key_id"], name
         [deny] = [s for s in policies[name]["Statement"] if s["Sid"] == "OnlyTheOperatorReceives"]
         assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "sqs:ReceiveMessage"), name
-        assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": ref("aws_iam_role", operator, "arn")}}, name
+        allowed = deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+        allowed = allowed if isinstance(allowed, list) else [allowed]
+        assert allowed[0] == ref("aws_iam_role", operator, "arn"), name
+        assert {arn.rsplit(":role/", 1)[1] for arn in allowed[1:]} == receivers.get(name, set()), name
 
 
 def test_every_state_machine_logs_every_state_without_its_data_to_an_encrypted_group_and_traces(dev, dev_config):
