@@ -252,15 +252,47 @@ def _refusing_closed_tasks(send: Callable[..., Any]) -> Callable[..., Any]:
 _original_wait_for_task_token = StateTaskServiceCallback._eval_wait_for_task_token
 
 
+# The endpoints each frame's tasks wait on. A task's TimeoutSeconds is kept by moto's state, in another thread
+# than the wait: on a timeout it ends the task's frame and writes TaskTimedOut to the history while the wait may
+# still be blocked (it has its own, later, deadline). So ending a frame closes its waits' tokens too.
+_WAITS: dict[int, list[Any]] = {}
+_WAITS_LOCK = threading.Lock()
+
+
 def _wait_for_task_token(self: StateTaskServiceCallback, *args: Any, **kwargs: Any) -> Any:
     """moto's wait, after which the task is closed whatever ended it: its token answers TaskTimedOut. Closed before
     the wait's outcome (a timeout raises) reaches the history, so nobody who reads TaskTimedOut there can still
-    answer the token."""
+    answer the token; a timeout the state keeps closes it when it ends the frame (:func:`_set_ended`)."""
+    env = kwargs.get("env", args[0] if args else None)
     endpoint = kwargs.get("callback_endpoint", args[2] if len(args) > 2 else None)
+    if env is not None and endpoint is not None:
+        with _WAITS_LOCK:
+            _WAITS.setdefault(id(env), []).append(endpoint)
     try:
         return _original_wait_for_task_token(self, *args, **kwargs)
     finally:
         if endpoint is not None:
+            endpoint.report(CallbackConsumerTimeout())
+        if env is not None:
+            with _WAITS_LOCK:
+                waits = _WAITS.get(id(env), [])
+                if endpoint in waits:
+                    waits.remove(endpoint)
+                if not waits:
+                    _WAITS.pop(id(env), None)
+
+
+_original_set_ended = Environment.set_ended
+
+
+def _set_ended(self: Environment) -> None:
+    """moto's, then the tokens of the tasks still waiting in this frame (and, through moto's recursion, its inner
+    frames) are closed before the caller writes the timeout to the history."""
+    _original_set_ended(self)
+    with _WAITS_LOCK:
+        waits = _WAITS.pop(id(self), [])
+    for endpoint in waits:
+        if endpoint.consumer_error is None:
             endpoint.report(CallbackConsumerTimeout())
 
 
@@ -364,6 +396,7 @@ def installed(
         )
         stack.enter_context(mock.patch.object(StepFunctionsParserBackend, "stop_execution", _stop_execution))
         stack.enter_context(mock.patch.object(Environment, "set_error", _set_error))
+        stack.enter_context(mock.patch.object(Environment, "set_ended", _set_ended))
         for module in _JSON_PATH_USERS:
             stack.enter_context(mock.patch.object(importlib.import_module(module), "extract_json", extract_json))
         if retry_waits is not None:
