@@ -18,6 +18,7 @@ from modules.email import Email
 from modules.event_bus import EventBus
 from modules.frontend_api import FrontendApi
 from modules.operations import Operations
+from modules.queued_workflow import QueuedWorkflow
 from modules.rule import EventRule
 from modules.security import Platform, Security
 from modules.thank_you import ThankYou
@@ -81,7 +82,7 @@ class ReviewsStack(TerraformStack):
             platform=platform,
             settings=config.email,
         )
-        self.analysis = Analysis(self, "analysis", platform=platform, bus=bus)
+        self.analysis = Analysis(self, "analysis", platform=platform, bus=bus, settings=config.analysis)
         self.thank_you = ThankYou(
             self,
             "thank-you",
@@ -137,6 +138,7 @@ class ReviewsStack(TerraformStack):
             delivery_stream=self.audit.delivery_stream,
             workflows=[node for node in self.node.find_all() if isinstance(node, Workflow)],
             rules=[node for node in self.node.find_all() if isinstance(node, EventRule)],
+            queues=[node for node in self.node.find_all() if isinstance(node, QueuedWorkflow)],
         )
 
         TerraformOutput(self, "api_url", value=self.frontend.url)
