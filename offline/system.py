@@ -32,7 +32,8 @@ class OfflineSystem:
 
     Inputs: ``stack`` (path of a cdk.tf.json, or the parsed JSON), ``port`` (0: any free port),
     ``language`` (offline Comprehend/Translate; a fresh one by default), ``retry_waits`` (record Step
-    Functions retry waits instead of sleeping them), ``extra_routes`` (for serving pages beside the API).
+    Functions retry waits instead of sleeping them), ``extra_routes`` (for serving pages beside the API),
+    ``pipe_pollers`` and ``visibility_scale`` (see :class:`~offline.engine.cloud.OfflineCloud`).
     Exposes: ``cloud``, ``api`` (the :class:`RestApi`), ``server``, ``api_url``, :meth:`create_agent`,
     :meth:`sign_in`, :meth:`request`, :meth:`submit_review`.
     """
@@ -45,8 +46,16 @@ class OfflineSystem:
         language: LanguageServices | None = None,
         retry_waits: list[float] | None = None,
         extra_routes: Any = None,
+        pipe_pollers: int = 4,
+        visibility_scale: float = 1.0,
     ):
-        self.cloud = OfflineCloud(stack, language=language, retry_waits=retry_waits)
+        self.cloud = OfflineCloud(
+            stack,
+            language=language,
+            retry_waits=retry_waits,
+            pipe_pollers=pipe_pollers,
+            visibility_scale=visibility_scale,
+        )
         self._port = port
         self._extra_routes = extra_routes
         self.api: RestApi
