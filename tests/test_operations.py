@@ -10,6 +10,7 @@ from typing import Any
 import cdktf
 import pytest
 
+from modules.operations import MAX_QUEUED_AGE_SECONDS
 from tests.tf import bare_stack, decoded, only, ref, references, resources, sample_platform
 
 SAMPLE_ACCOUNT = "123456789012"
@@ -27,12 +28,19 @@ def _topic(dev: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return only(dev, "aws_sns_topic", "operations")
 
 
-def test_every_dead_letter_queue_of_a_rule_target_has_a_depth_alarm(dev: dict[str, Any]) -> None:
+def test_every_dead_letter_queue_of_a_rule_target_or_a_queue_has_a_depth_alarm(dev: dict[str, Any]) -> None:
     queues = [
         references(target["dead_letter_config"]["arn"])[0][1]
         for target in resources(dev, "aws_cloudwatch_event_target").values()
     ]
     assert queues, "the stack has no rule target with a dead-letter queue"
+    redriven = [
+        references(json.loads(queue["redrive_policy"])["deadLetterTargetArn"])[0][1]
+        for queue in resources(dev, "aws_sqs_queue").values()
+        if queue.get("redrive_policy")
+    ]
+    assert redriven, "the stack has no queue with a redrive policy"
+    queues += redriven
     expected = sorted(ref("aws_sqs_queue", queue, "name") for queue in queues)
     assert _watched(dev, "ApproximateNumberOfMessagesVisible", "QueueName") == expected
     for alarm in _alarms(dev, "ApproximateNumberOfMessagesVisible"):
@@ -263,3 +271,14 @@ def test_operations_reject_something_other_than_workflows_and_rules_by_name(
 ) -> None:
     with pytest.raises(TypeError, match=setting):
         _build(bare, **{setting: value})
+
+
+def test_the_analysis_queue_alarms_when_its_oldest_review_waits_too_long(dev: dict[str, Any]) -> None:
+    queue, _ = only(dev, "aws_sqs_queue", "analysis_buffer_queue")
+    [alarm] = _alarms(dev, "ApproximateAgeOfOldestMessage")
+    assert alarm["dimensions"] == {"QueueName": ref("aws_sqs_queue", queue, "name")}
+    assert (alarm["statistic"], alarm["comparison_operator"], alarm["threshold"]) == (
+        "Maximum",
+        "GreaterThanThreshold",
+        MAX_QUEUED_AGE_SECONDS,
+    )

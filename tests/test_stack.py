@@ -175,10 +175,21 @@ DYNAMODB_KEY_ACTIONS = {"kms:Decrypt", "kms:GenerateDataKey"}
 PLATFORM_SIDS = {"DeliverExecutionLogs", "SendTraces"}
 
 
+def states_of(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every state of an ASL definition, those inside Map and Parallel states included."""
+    found: list[dict[str, Any]] = []
+    for state in definition["States"].values():
+        found.append(state)
+        for inner in (state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])):
+            if inner is not None:
+                found += states_of(inner)
+    return found
+
+
 def actions_of(definition: dict[str, Any]) -> set[str]:
     """The IAM actions the Task states of an ASL definition call."""
     actions: set[str] = set()
-    for state in definition["States"].values():
+    for state in states_of(definition):
         if state["Type"] != "Task":
             continue
         match = re.fullmatch(
@@ -210,7 +221,13 @@ def test_each_workflow_role_allows_exactly_what_its_asl_calls(dev):
 
 
 def test_only_apis_without_resource_scoping_are_granted_on_every_resource(dev):
-    unscoped = {"comprehend:DetectDominantLanguage", "comprehend:DetectSentiment", "translate:TranslateText"}
+    unscoped = {
+        "comprehend:BatchDetectDominantLanguage",
+        "comprehend:BatchDetectSentiment",
+        "comprehend:DetectDominantLanguage",
+        "comprehend:DetectSentiment",
+        "translate:TranslateText",
+    }
     for name, policy in resources(dev, "aws_iam_role_policy").items():
         for statement in decoded(policy, "policy")["Statement"]:
             if statement["Resource"] in ("*", ["*"]) and statement.get("Sid") not in PLATFORM_SIDS:
