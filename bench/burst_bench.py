@@ -51,7 +51,7 @@ DRAIN_GOAL = 0.10
 def post(url: str, body: dict[str, Any], key: str, source: str) -> int:
     """POST /reviews below the stage's URL, from the loopback address ``source``."""
     parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60, source_address=(source, 0))
+    connection = http.client.HTTPConnection(str(parts.hostname), parts.port, timeout=60, source_address=(source, 0))
     try:
         connection.request(
             "POST",
