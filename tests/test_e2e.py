@@ -311,14 +311,16 @@ def test_html_in_a_review_is_escaped_in_the_email(system):
 
 
 def test_text_within_5000_characters_but_over_5000_bytes_is_kept_as_analysis_failed(system):
-    # JSON Schema counts characters, Comprehend counts UTF-8 bytes: the review is accepted, Comprehend refuses
-    # it, and ReviewAnalysisFailed carries the whole review (nothing is lost; the web page refuses it earlier).
+    # JSON Schema counts characters, Comprehend counts UTF-8 bytes: the review is accepted, BatchDetectSentiment
+    # refuses that one document (an ErrorList entry), and ReviewAnalysisFailed carries the whole review (nothing is
+    # lost; the web page refuses it earlier).
     text = "ピザ" * 2000
     key = submitted(system, {**review("positive", email="long@example.com"), "text": text})
     system.cloud.drain(60)
     [failed] = [e for e in events_of(system, key) if e["detail-type"] == "ReviewAnalysisFailed"]
     assert failed["detail"]["data"]["text"] == text
-    assert failed["detail"]["data"]["error"] == "Comprehend.TextSizeLimitExceededException"
+    assert failed["detail"]["data"]["error"] == "Analysis.BatchItemError"
+    assert failed["detail"]["data"]["cause"].startswith("TEXT_SIZE_LIMIT_EXCEEDED: ")
 
 
 def test_the_web_acl_blocks_html_outside_reviews_with_api_gateways_waf_filtered_answer(system, agent_token):
