@@ -59,7 +59,10 @@ def post(url: str, body: dict[str, Any], key: str, source: str) -> int:
             body=json.dumps(body),
             headers={"Content-Type": "application/json", "Idempotency-Key": key, "User-Agent": "burst-bench/1.0"},
         )
-        return connection.getresponse().status
+        answer = connection.getresponse()
+        # Read to the end, so that closing the connection does not reset it under the server.
+        answer.read()
+        return answer.status
     finally:
         connection.close()
 
@@ -122,7 +125,9 @@ def run(count: int, visibility_scale: float, pollers: int) -> dict[str, Any]:
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
             statuses = list(pool.map(submit, enumerate(keys)))
         submitted = time.monotonic()
+        print(f"submitted {count} in {submitted - started:.1f} s; draining", flush=True)
         cloud.drain(timeout=DRAIN_TIMEOUT_SECONDS)
+        print(f"burst drained after {time.monotonic() - started:.1f} s; replaying", flush=True)
         window_end = datetime.now(UTC) + timedelta(seconds=1)
         burst_analysed = list(clock.analysed)
         burst_failed = list(clock.failed)
