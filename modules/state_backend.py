@@ -50,6 +50,7 @@ NAMED_SERVICES = (
     "firehose",
     "glue",
     "logs",
+    "pipes",
     "schemas",
     "sns",
     "sqs",

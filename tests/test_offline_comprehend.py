@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from offline.comprehend.language import LanguageServices
+from offline.comprehend.quotas import DEFAULT_RATES, Quotas
 
 POSITIVE = "Absolutely delicious, the best margherita in town!"
 NEGATIVE = "Cold, soggy and late. Worst pizza I have ever had."
@@ -223,7 +224,7 @@ def test_batch_language_detection_ranks_each_document():
 
 
 def test_the_default_quota_throttles_batch_calls_past_ten_in_a_second_as_comprehend_does():
-    services = LanguageServices()
+    services = LanguageServices(quotas=Quotas(DEFAULT_RATES))
     codes = []
     for _ in range(12):
         try:

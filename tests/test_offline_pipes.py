@@ -157,7 +157,8 @@ def test_messages_are_batched_up_to_the_batch_size_within_the_window():
 
 
 def test_a_succeeded_batch_is_deleted_but_its_named_failures_are_delivered_again_then_dead_lettered():
-    with cloud(max_receive=2) as running:
+    # A window of 1 s: the three messages, sent one by one, make one batch however the polls fall.
+    with cloud(max_receive=2, window=1) as running:
         send(running, "ok-1", "fail-1", "ok-2")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and len(running.pipes.batches) < 2:

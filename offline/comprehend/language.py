@@ -27,9 +27,10 @@ moto answers DetectSentiment with a canned NEUTRAL, lacks DetectDominantLanguage
   the others are answered in ``ResultList``, sorted by ``Index``, as the batch APIs document. The codes in
   ErrorList are not enumerated in AWS's model or docs: this one is an assumption. Billed per document.
 
-Quotas: every call first takes a token of its operation's bucket (:mod:`offline.comprehend.quotas`, AWS's default
-rates unless ``LanguageServices(quotas=...)`` says otherwise, ``quotas=None`` for none); without one it fails with
-ThrottlingException, as Comprehend throttles, and counts in ``throttled``.
+Quotas: with ``LanguageServices(quotas=Quotas(...))`` every Comprehend call first takes a token of its operation's
+bucket (:mod:`offline.comprehend.quotas`); without one it fails with ThrottlingException, as Comprehend throttles,
+and counts in ``throttled``. The offline cloud's own LanguageServices (when none is given) has AWS's default rates;
+one built without ``quotas`` (a test calling the handlers directly) has none.
 
 Fault injection: ``LanguageServices(throttle=N)`` (or :meth:`LanguageServices.throttle`) makes the next N calls, of
 any of the three, fail as each service throttles (Comprehend's ThrottlingException, Translate's
@@ -52,7 +53,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from offline.comprehend.quotas import DEFAULT_RATES, Quotas
+from offline.comprehend.quotas import Quotas
 from offline.comprehend.sentiment import sentiment
 from offline.engine.aws import aws_error
 from offline.stepfunctions.fixes import Handler
@@ -99,7 +100,7 @@ class LanguageServices:
     def __init__(self, *, throttle: int = 0, quotas: Quotas | object | None = _DEFAULT):
         if throttle < 0:
             raise ValueError(f"LanguageServices: throttle {throttle} must be 0 or more")
-        self.quotas: Quotas | None = Quotas(DEFAULT_RATES) if quotas is _DEFAULT else quotas  # type: ignore[assignment]
+        self.quotas: Quotas | None = None if quotas is _DEFAULT else quotas  # type: ignore[assignment]
         self.usage: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()

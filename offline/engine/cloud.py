@@ -50,6 +50,7 @@ from offline.cloudfront import resources as _cloudfront  # noqa: F401
 from offline.cloudwatch import resources as _cloudwatch  # noqa: F401
 from offline.cognito import resources as _cognito  # noqa: F401
 from offline.comprehend.language import LanguageServices
+from offline.comprehend.quotas import DEFAULT_RATES, Quotas
 from offline.dynamodb import resources as _dynamodb  # noqa: F401
 from offline.engine import data_sources as _data_sources  # noqa: F401
 from offline.engine.aws import error_message
@@ -94,7 +95,7 @@ class OfflineCloud:
     Inputs:
       stack: a :class:`~offline.engine.terraform.Stack`, a parsed ``cdk.tf.json`` or its path.
       language: the offline Comprehend/Translate (default: a fresh
-        :class:`~offline.comprehend.language.LanguageServices`).
+        :class:`~offline.comprehend.language.LanguageServices` with Comprehend's default quotas).
       handlers: extra ``(service, action)`` handlers for aws-sdk tasks, over the language ones.
       retry_waits: passed to :func:`offline.stepfunctions.fixes.installed`: Step Functions Retry waits are recorded
         there, not slept.
@@ -125,7 +126,8 @@ class OfflineCloud:
         self.stack = _as_stack(stack)
         check_supported(self.stack)
         self.region = self.stack.region
-        self.language = language or LanguageServices()
+        # Comprehend at its default quotas unless the caller brings its own services.
+        self.language = language or LanguageServices(quotas=Quotas(DEFAULT_RATES))
         self._handlers = {**self.language.handlers(), **(handlers or {})}
         self._retry_waits = retry_waits
         self.schema_registry = SchemaRegistry()
