@@ -175,6 +175,37 @@ class FrontendSettings(Settings):
             )
 
 
+# Comprehend's default quota for BatchDetectSentiment, in calls per second per account and region (Service Quotas,
+# "Guidelines and quotas" of the Comprehend developer guide); 25 documents per call.
+# https://docs.aws.amazon.com/comprehend/latest/dg/guidelines-and-limits.html
+DEFAULT_BATCH_SENTIMENT_RATE = 10
+# BatchDetectSentiment takes at most 25 documents of one language (its TextList).
+MAX_BATCH_DOCUMENTS = 25
+# Pipes' MaximumBatchingWindowInSeconds: 0 to 300. https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceSqsQueueParameters.html
+MAX_BATCHING_WINDOW_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class AnalysisSettings(Settings):
+    """The analysis queue, its pipe and the workflow's rate limit (``modules/analysis.py``)."""
+
+    # Reviews per execution of the analysis workflow (the pipe's batch size): one BatchDetectSentiment call per
+    # language of the batch, so at most the call's 25 documents.
+    analysis_batch_size: int = field(
+        default=MAX_BATCH_DOCUMENTS, metadata=checked(checks.whole_number, low=1, high=MAX_BATCH_DOCUMENTS)
+    )
+    # How long the pipe gathers a batch before it starts the workflow with fewer reviews.
+    analysis_batching_window_seconds: int = field(
+        default=2, metadata=checked(checks.whole_number, low=0, high=MAX_BATCHING_WINDOW_SECONDS)
+    )
+    # BatchDetectSentiment calls per second, over every execution: excess batches wait, then return to the queue.
+    analysis_rate_limit: int = field(
+        default=DEFAULT_BATCH_SENTIMENT_RATE, metadata=checked(checks.whole_number, low=1, high=1000)
+    )
+    # Deliveries of a review before SQS moves it to the analysis dead-letter queue (SQS accepts 1-1000).
+    analysis_max_receive_count: int = field(default=5, metadata=checked(checks.whole_number, low=1, high=1000))
+
+
 @dataclass(frozen=True)
 class RoutingSettings(Settings):
     """Where an analysed review goes; both ReviewAnalysed consumers' patterns (thank-you, customer service) use it."""
@@ -272,6 +303,7 @@ class EnvironmentConfig(Settings):
     operations: OperationsSettings = field(default_factory=OperationsSettings, metadata=_service(OperationsSettings))
     frontend: FrontendSettings = field(default_factory=FrontendSettings, metadata=_service(FrontendSettings))
     routing: RoutingSettings = field(default_factory=RoutingSettings, metadata=_service(RoutingSettings))
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings, metadata=_service(AnalysisSettings))
     events: EventBusSettings = field(default_factory=EventBusSettings, metadata=_service(EventBusSettings))
     thank_you: ThankYouSettings = field(default_factory=ThankYouSettings, metadata=_service(ThankYouSettings))
     audit: AuditSettings = field(default_factory=AuditSettings, metadata=_service(AuditSettings))

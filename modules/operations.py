@@ -25,6 +25,7 @@ from constructs import Construct, IConstruct
 
 from modules.common import deny_insecure_transport, policy_document
 from modules.config import OperationsSettings
+from modules.queued_workflow import QueuedWorkflow
 from modules.recovery import Recovery
 from modules.rule import EventRule
 from modules.security import Platform
@@ -33,6 +34,9 @@ from modules.workflow import Workflow
 PERIOD_SECONDS = 300
 # Audit buffers for up to 5 minutes and retries partitioning for 5 more: older than this is stuck.
 MAX_DELIVERY_AGE_SECONDS = 900
+# A queued review older than this is not waiting its turn behind a burst any more: the consumer is stuck or far
+# too slow (at the default rate limit, 15 minutes drain 225,000 reviews).
+MAX_QUEUED_AGE_SECONDS = 900
 
 
 class Operations(Construct):
@@ -49,6 +53,8 @@ class Operations(Construct):
       recovery: the :class:`~modules.recovery.Recovery` of the stack, or None. A queue it redrives alarms only when
         its oldest message is older than the redrive's horizon (the redrive is not keeping up or not running: a
         transient failure it recovers from pages nobody); its parked queue alarms at depth >= 1 (given up).
+      queues: every QueuedWorkflow: its queue's ApproximateAgeOfOldestMessage over MAX_QUEUED_AGE_SECONDS, and its
+        dead-letter queue's depth >= 1 (reviews given up after every delivery).
     Defaults: 5-minute periods, one datapoint to alarm, missing data is "not breaching" (no traffic
       is no failure); alarm and OK actions to the topic; topic encrypted with the platform key,
       publishable only by this account's CloudWatch alarms and only over TLS.
@@ -69,6 +75,7 @@ class Operations(Construct):
         workflows: Sequence[Workflow],
         rules: Sequence[EventRule],
         recovery: Recovery | None = None,
+        queues: Sequence[QueuedWorkflow] = (),
     ):
         super().__init__(scope, id)
         for setting, value, kind in (
@@ -82,6 +89,7 @@ class Operations(Construct):
         _check_members(id, "rules", rules, EventRule)
         if recovery is not None and not isinstance(recovery, Recovery):
             raise TypeError(f"Operations {id}: recovery must be a Recovery or None, got {type(recovery).__name__}")
+        _check_members(id, "queues", queues, QueuedWorkflow)
         self._platform = platform
 
         self.topic = SnsTopic(
@@ -158,6 +166,35 @@ class Operations(Construct):
                     dimensions=rule.metric_dimensions,
                     description=rule.match_alarm,
                 )
+        for buffer in queues:
+            where = _path(buffer)
+            self._alarm(
+                f"{where}:oldest-message",
+                namespace="AWS/SQS",
+                metric="ApproximateAgeOfOldestMessage",
+                dimensions={"QueueName": buffer.queue.name},
+                statistic="Maximum",
+                comparison="GreaterThanThreshold",
+                threshold=MAX_QUEUED_AGE_SECONDS,
+                description=(
+                    f"The oldest message of queue {where} has waited more than {MAX_QUEUED_AGE_SECONDS} seconds. "
+                    "Check the pipe is RUNNING and its log group for failed invocations, the workflow's failed "
+                    "executions, and whether the rate limit is far below the load."
+                ),
+            )
+            self._alarm(
+                f"{where}:dead-letters",
+                namespace="AWS/SQS",
+                metric="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": buffer.dead_letter_queue.name},
+                statistic="Maximum",
+                description=(
+                    f"Messages of queue {where} failed every one of their {buffer.max_receive_count} deliveries and "
+                    "wait in its dead-letter queue (kept 14 days); a review given up also published "
+                    "ReviewAnalysisFailed. Find the cause in the workflow's executions, fix it, then redrive the "
+                    "dead-letter queue to its source queue."
+                ),
+            )
         for workflow in workflows:
             where = _path(workflow)
             arn = workflow.state_machine.arn

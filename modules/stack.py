@@ -21,6 +21,7 @@ from modules.email import Email
 from modules.event_bus import EventBus
 from modules.frontend_api import FrontendApi
 from modules.operations import Operations
+from modules.queued_workflow import QueuedWorkflow
 from modules.recovery import Recovery
 from modules.rule import EventRule
 from modules.security import Platform, Security
@@ -88,7 +89,7 @@ class ReviewsStack(TerraformStack):
             platform=platform,
             settings=config.email,
         )
-        self.analysis = Analysis(self, "analysis", platform=platform, bus=bus)
+        self.analysis = Analysis(self, "analysis", platform=platform, bus=bus, settings=config.analysis)
         self.thank_you = ThankYou(
             self,
             "thank-you",
@@ -156,6 +157,7 @@ class ReviewsStack(TerraformStack):
             workflows=[node for node in self.node.find_all() if isinstance(node, Workflow)],
             rules=rules,
             recovery=self.recovery,
+            queues=[node for node in self.node.find_all() if isinstance(node, QueuedWorkflow)],
         )
 
         TerraformOutput(self, "api_url", value=self.frontend.url)

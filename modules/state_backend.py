@@ -51,6 +51,7 @@ NAMED_SERVICES = (
     "glue",
     "logs",
     "scheduler",
+    "pipes",
     "schemas",
     "sns",
     "sqs",

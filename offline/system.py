@@ -35,6 +35,7 @@ class OfflineSystem:
     ``language`` (offline Comprehend/Translate; a fresh one by default), ``retry_waits`` (record Step
     Functions retry waits instead of sleeping them), ``extra_routes`` (for serving pages beside the API),
     ``faults`` (:class:`~offline.engine.faults.Faults`: call counts and injected AWS errors).
+    ``pipe_pollers`` and ``visibility_scale`` (see :class:`~offline.engine.cloud.OfflineCloud`).
     Exposes: ``cloud``, ``api`` (the :class:`RestApi`), ``server``, ``api_url``, :meth:`create_agent`,
     :meth:`sign_in`, :meth:`request`, :meth:`submit_review`.
     """
@@ -48,8 +49,17 @@ class OfflineSystem:
         retry_waits: list[float] | None = None,
         extra_routes: Any = None,
         faults: Faults | None = None,
+        pipe_pollers: int = 4,
+        visibility_scale: float = 1.0,
     ):
-        self.cloud = OfflineCloud(stack, language=language, retry_waits=retry_waits, faults=faults)
+        self.cloud = OfflineCloud(
+            stack,
+            language=language,
+            retry_waits=retry_waits,
+            faults=faults,
+            pipe_pollers=pipe_pollers,
+            visibility_scale=visibility_scale,
+        )
         self._port = port
         self._extra_routes = extra_routes
         self.api: RestApi

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -76,8 +76,8 @@ class Harness:
             type=kind,
         )["stateMachineArn"]
 
-    def start(self, machine_arn: str, payload: Mapping[str, Any]) -> str:
-        # Named like EventBridge names them: a fresh id per start.
+    def start(self, machine_arn: str, payload: Mapping[str, Any] | Sequence[Any]) -> str:
+        # Named like EventBridge names them: a fresh id per start. A list is a batch, as a pipe starts a workflow.
         return self.sfn.start_execution(stateMachineArn=machine_arn, name=str(uuid.uuid4()), input=json.dumps(payload))[
             "executionArn"
         ]

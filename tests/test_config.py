@@ -117,6 +117,14 @@ def test_a_settings_file_without_environments_is_refused(tmp_path):
         ("idempotency_ttl_hours", 0, "0 must be a whole number from 1 to 8760"),
         ("audit_archive_after_days", 29, "29 must be a whole number from 30 to 3650"),
         ("audit_expire_after_days", 36501, "36501 must be a whole number from 1 to 36500"),
+        ("analysis_batch_size", 0, "0 must be a whole number from 1 to 25"),
+        ("analysis_batch_size", 26, "26 must be a whole number from 1 to 25"),
+        ("analysis_batch_size", "25", "'25' must be a int"),
+        ("analysis_batching_window_seconds", 301, "301 must be a whole number from 0 to 300"),
+        ("analysis_batching_window_seconds", -1, "-1 must be a whole number from 0 to 300"),
+        ("analysis_rate_limit", 0, "0 must be a whole number from 1 to 1000"),
+        ("analysis_rate_limit", 2.5, "2.5 must be a int"),
+        ("analysis_max_receive_count", 1001, "1001 must be a whole number from 1 to 1000"),
     ],
 )
 def test_each_setting_says_what_it_accepts(setting, value, message):
@@ -190,6 +198,10 @@ def test_each_setting_of_the_file_belongs_to_exactly_one_service_or_the_platform
         "api_gateway_account_owner": "frontend",
         "idempotency_window_seconds": "frontend",
         "negative_case_threshold": "routing",
+        "analysis_batch_size": "analysis",
+        "analysis_batching_window_seconds": "analysis",
+        "analysis_rate_limit": "analysis",
+        "analysis_max_receive_count": "analysis",
         "archive_retention_days": "events",
         "idempotency_ttl_hours": "thank_you",
         "audit_archive_after_days": "audit",
@@ -352,3 +364,14 @@ def test_environments_in_other_accounts_or_regions_are_independent(tmp_path):
         },
     )
     assert len(load_environments(path)) == 3
+
+
+def test_the_analysis_defaults_fill_a_batch_call_at_comprehends_default_quota():
+    analysis = parse_environment("dev", {}).analysis
+    assert (analysis.analysis_batch_size, analysis.analysis_rate_limit) == (25, 10)
+    assert (analysis.analysis_batching_window_seconds, analysis.analysis_max_receive_count) == (2, 5)
+
+
+def test_analysis_settings_land_in_the_analysis_service():
+    config = parse_environment("dev", {"analysis_rate_limit": 3, "analysis_batch_size": 10})
+    assert (config.analysis.analysis_rate_limit, config.analysis.analysis_batch_size) == (3, 10)

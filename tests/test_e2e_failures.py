@@ -29,25 +29,35 @@ def test_throttled_comprehend_is_retried_with_backoff_and_the_review_is_analysed
         key = str(uuid.uuid4())
         assert system.submit_review(review("positive", email="retried@example.com"), key).status == 202
         system.cloud.drain(60)
-        assert language.throttled["comprehend:DetectSentiment"] == 2
+        assert language.throttled["comprehend:BatchDetectSentiment"] == 2
         assert len(waits) == 2 and waits[1] >= 0
         assert len(events_of(system, key, "ReviewAnalysed")) == 1
         assert len([m for m in system.cloud.emails() if "retried@example.com" in m.destinations["ToAddresses"]]) == 1
 
 
-def test_persistent_throttling_ends_in_analysis_failed_with_the_review_kept_and_audited(dev_stack_path):
+def test_persistent_throttling_is_retried_through_the_queue_then_given_up_with_analysis_failed_and_a_dead_letter(
+    dev_stack_path,
+):
     language = LanguageServices(throttle=1000)
-    with system_for(dev_stack_path, language=language, retry_waits=[]) as system:
+    # Retry waits recorded, not slept; a returned review is visible again after 1% of the visibility timeout.
+    with system_for(dev_stack_path, language=language, retry_waits=[], visibility_scale=0.01) as system:
         key = str(uuid.uuid4())
         body = review("positive", email="throttled@example.com")
         assert system.submit_review(body, key).status == 202
-        system.cloud.drain(60)
+        system.cloud.drain(300)
         [failed] = events_of(system, key, "ReviewAnalysisFailed")
         assert failed["detail"]["data"]["error"] == "Comprehend.ComprehendException"
+        assert "given up after 5 receives" in failed["detail"]["data"]["cause"]
         assert {k: failed["detail"]["data"][k] for k in ("reviewerEmail", "text")} == {
             "reviewerEmail": body["reviewerEmail"],
             "text": body["text"],
         }
+        # Five deliveries (analysis_max_receive_count), each one call and four retries, then the dead-letter queue.
+        assert language.throttled["comprehend:BatchDetectSentiment"] == 25
+        sqs = system.cloud.client("sqs")
+        dlq = system.cloud.resource("aws_sqs_queue", "analysis/buffer/dlq")
+        [dead] = sqs.receive_message(QueueUrl=dlq["url"]).get("Messages", [])
+        assert json.loads(dead["Body"])["detail"]["data"]["reviewId"] == key
         bucket = system.cloud.resource("aws_s3_bucket", "audit/bucket")["bucket"]
         audited = [
             r["detail-type"]
@@ -56,6 +66,18 @@ def test_persistent_throttling_ends_in_analysis_failed_with_the_review_kept_and_
         ]
         assert sorted(audited) == ["ReviewAnalysisFailed", "ReviewSubmitted"]
         assert system.cloud.emails() == []
+
+
+def test_a_throttle_that_clears_before_the_last_delivery_ends_in_one_analysis(dev_stack_path):
+    # Two deliveries' worth of throttles (5 calls each): the third delivery is analysed.
+    language = LanguageServices(throttle=10)
+    with system_for(dev_stack_path, language=language, retry_waits=[], visibility_scale=0.01) as system:
+        key = str(uuid.uuid4())
+        assert system.submit_review(review("positive", email="later@example.com"), key).status == 202
+        system.cloud.drain(300)
+        assert len(events_of(system, key, "ReviewAnalysed")) == 1
+        assert events_of(system, key, "ReviewAnalysisFailed") == []
+        assert len([m for m in system.cloud.emails() if "later@example.com" in m.destinations["ToAddresses"]]) == 1
 
 
 def with_case_timeout(stack_path, seconds: int) -> Stack:

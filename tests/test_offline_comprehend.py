@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from offline.comprehend.language import LanguageServices
+from offline.comprehend.quotas import DEFAULT_RATES, Quotas
 from offline.comprehend.sentiment import clauses, stem
 
 POSITIVE = "Absolutely delicious, the best margherita in town!"
@@ -244,5 +245,65 @@ def test_the_handlers_serve_the_actions_the_analysis_workflow_calls():
     assert set(LanguageServices().handlers()) == {
         ("comprehend", "detectSentiment"),
         ("comprehend", "detectDominantLanguage"),
+        ("comprehend", "batchDetectSentiment"),
+        ("comprehend", "batchDetectDominantLanguage"),
         ("translate", "translateText"),
     }
+
+
+# --- batch calls ------------------------------------------------------------------------------------------------
+
+
+def test_batch_sentiment_answers_each_document_by_index_and_bills_each():
+    services = LanguageServices(quotas=None)
+    answer = services.batch_detect_sentiment(
+        {"TextList": ["Lovely crust, will order again.", "Cold pizza, rude driver."], "LanguageCode": "en"}
+    )
+    assert [item["Index"] for item in answer["ResultList"]] == [0, 1]
+    assert [item["Sentiment"] for item in answer["ResultList"]] == ["POSITIVE", "NEGATIVE"]
+    assert answer["ErrorList"] == []
+    assert services.calls["comprehend:BatchDetectSentiment"] == 1
+    assert services.usage["comprehend:BatchDetectSentiment"] == 6  # two documents, 3 units minimum each
+
+
+def test_a_document_over_the_size_limit_is_an_error_list_entry_and_the_others_are_answered():
+    services = LanguageServices(quotas=None)
+    answer = services.batch_detect_sentiment({"TextList": ["Good.", "x" * 5001], "LanguageCode": "en"})
+    assert [item["Index"] for item in answer["ResultList"]] == [0]
+    [error] = answer["ErrorList"]
+    assert (error["Index"], error["ErrorCode"]) == (1, "TEXT_SIZE_LIMIT_EXCEEDED")
+
+
+def test_more_than_25_documents_are_refused_whole():
+    services = LanguageServices(quotas=None)
+    code = error_code(lambda: services.batch_detect_sentiment({"TextList": ["Good."] * 26, "LanguageCode": "en"}))
+    assert code == "BatchSizeLimitExceededException"
+
+
+def test_a_batch_in_a_language_sentiment_does_not_support_is_refused_whole():
+    services = LanguageServices(quotas=None)
+    code = error_code(lambda: services.batch_detect_sentiment({"TextList": ["Goed."], "LanguageCode": "nl"}))
+    assert code == "UnsupportedLanguageException"
+
+
+def test_batch_language_detection_ranks_each_document():
+    services = LanguageServices(quotas=None)
+    answer = services.batch_detect_dominant_language(
+        {"TextList": ["The pizza was lovely and warm.", "La pizza était froide et le livreur impoli."]}
+    )
+    assert [item["Languages"][0]["LanguageCode"] for item in answer["ResultList"]] == ["en", "fr"]
+
+
+def test_the_default_quota_throttles_batch_calls_past_ten_in_a_second_as_comprehend_does():
+    services = LanguageServices(quotas=Quotas(DEFAULT_RATES))
+    codes = []
+    for _ in range(12):
+        try:
+            services.batch_detect_sentiment({"TextList": ["Good."], "LanguageCode": "en"})
+            codes.append("ok")
+        except ClientError as error:
+            codes.append(error.response["Error"]["Code"])
+    # A bucket holds one second of calls; twelve in a few milliseconds leave two throttled.
+    assert codes.count("ok") == 10 and codes.count("ThrottlingException") == 2
+    assert services.throttled["comprehend:BatchDetectSentiment"] == 2
+    assert services.calls["comprehend:BatchDetectSentiment"] == 10

@@ -160,8 +160,9 @@ class TestTheDevStackComesUp:
     def test_the_analysis_workflow_publishes_to_the_stacks_bus(self, running):
         machine = running.resource("aws_sfn_state_machine", "analysis/workflow")
         definition = json.loads(machine["definition"])
-        entry = definition["States"]["PublishReviewAnalysed"]["Parameters"]["Entries"][0]
-        assert entry["EventBusName"] == running.outputs["event_bus_name"]
+        scores = definition["States"]["AnalyseEachLanguage"]["ItemProcessor"]["States"]["ReadScores"]
+        [outgoing] = scores["ItemProcessor"]["States"]["Analysed"]["Parameters"]["analysed"]
+        assert outgoing["entry"]["EventBusName"] == running.outputs["event_bus_name"]
 
     def test_rule_targets_carry_their_retry_policy_and_dead_letter_queue(self, running):
         rule = running.resource("aws_cloudwatch_event_rule", "analysis/on-review-submitted")
@@ -243,7 +244,7 @@ class TestAPositiveReview:
         assert running.waiting() == []
 
     def test_comprehend_usage_is_counted(self, running):
-        assert running.language.calls["comprehend:DetectSentiment"] == 1
+        assert running.language.calls["comprehend:BatchDetectSentiment"] == 1
 
 
 class TestANegativeReview:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -373,3 +374,117 @@ def test_an_archive_under_a_key_eventbridge_may_not_use_for_its_bus_is_refused(
     with pytest.raises(ClientError, match="AccessDeniedException") as raised, OfflineCloud(_archive_stack(statements)):
         pass
     assert f"does not allow events.amazonaws.com {refused} for the event bus " in str(raised.value)
+
+
+# --- archive replay -------------------------------------------------------------------------------------------------
+
+
+def replay_document() -> dict[str, Any]:
+    """The rule's stack with an archive of the bus and a second rule sending to a queue."""
+    stack = document({})
+    resources = stack["resource"]
+    resources["aws_cloudwatch_event_archive"] = {
+        "archive": {"name": "test-archive", "event_source_arn": "${aws_cloudwatch_event_bus.bus.arn}"}
+    }
+    resources["aws_cloudwatch_event_rule"]["queued"] = {
+        "name": "queued-rule",
+        "event_bus_name": "${aws_cloudwatch_event_bus.bus.name}",
+        "event_pattern": json.dumps({"source": [SOURCE]}),
+    }
+    resources["aws_cloudwatch_event_target"]["queued"] = {
+        "rule": "${aws_cloudwatch_event_rule.queued.name}",
+        "event_bus_name": "${aws_cloudwatch_event_bus.bus.name}",
+        "target_id": "inbox",
+        "arn": "${aws_sqs_queue.inbox.arn}",
+    }
+    return stack
+
+
+def put_at(running: OfflineCloud, when: datetime, n: int) -> None:
+    running.client("events").put_events(
+        Entries=[
+            {
+                "Source": SOURCE,
+                "DetailType": "Tested",
+                "Detail": json.dumps({"n": n}),
+                "EventBusName": "test-bus",
+                "Time": when,
+            }
+        ]
+    )
+
+
+def inbox(running: OfflineCloud) -> list[dict[str, Any]]:
+    sqs = running.client("sqs")
+    url = running.resource("aws_sqs_queue", "inbox")["url"]
+    found = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        found += [json.loads(m["Body"]) for m in messages]
+        for m in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return found
+
+
+def start_replay(running: OfflineCloud, name: str, start: datetime, end: datetime, **destination: Any) -> dict:
+    events = running.client("events")
+    archive = running.resource("aws_cloudwatch_event_archive", "archive")
+    bus = running.resource("aws_cloudwatch_event_bus", "bus")
+    events.start_replay(
+        ReplayName=name,
+        EventSourceArn=archive["arn"],
+        EventStartTime=start,
+        EventEndTime=end,
+        Destination={"Arn": bus["arn"], **destination},
+    )
+    running.drain(timeout=30)
+    return events.describe_replay(ReplayName=name)
+
+
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def test_a_replay_sends_only_the_archived_events_of_its_window_with_its_name():
+    with OfflineCloud(replay_document()) as running:
+        for n, minutes in enumerate((0, 10, 20)):
+            put_at(running, T0 + timedelta(minutes=minutes), n)
+        running.drain(timeout=30)
+        assert sorted(e["detail"]["n"] for e in inbox(running)) == [0, 1, 2]
+        replay = start_replay(running, "window", T0 + timedelta(minutes=5), T0 + timedelta(minutes=20))
+        replayed = inbox(running)
+        executions = [d for d in running.eventbridge.deliveries if d.outcome == "delivered"]
+    assert replay["State"] == "COMPLETED"
+    # [start, end): the event at minute 20 is left for the next window.
+    assert [e["detail"]["n"] for e in replayed] == [1]
+    assert replayed[0]["replay-name"] == "window"
+    # The state machine target (delivered offline) got the replayed event too: 3 originals and 1 replay.
+    assert len(executions) == 4
+
+
+def test_a_replay_with_filter_arns_reaches_only_those_rules():
+    with OfflineCloud(replay_document()) as running:
+        put_at(running, T0, 0)
+        running.drain(timeout=30)
+        inbox(running)
+        rule_arn = running.resource("aws_cloudwatch_event_rule", "rule")["arn"]
+        start_replay(
+            running, "only-the-rule", T0 - timedelta(minutes=1), T0 + timedelta(minutes=1), FilterArns=[rule_arn]
+        )
+        assert inbox(running) == []
+        assert len(running.eventbridge.deliveries) == 2
+
+
+def test_replayed_events_are_not_archived_again():
+    with OfflineCloud(replay_document()) as running:
+        put_at(running, T0, 0)
+        running.drain(timeout=30)
+        start_replay(running, "first", T0 - timedelta(minutes=1), T0 + timedelta(minutes=1))
+        archive = running.client("events").describe_archive(ArchiveName="test-archive")
+    assert archive["EventCount"] == 1
+
+
+def test_a_replay_name_cannot_be_used_twice():
+    with OfflineCloud(replay_document()) as running:
+        start_replay(running, "once", T0, T0 + timedelta(minutes=1))
+        with pytest.raises(ClientError) as raised:
+            start_replay(running, "once", T0, T0 + timedelta(minutes=1))
+    assert raised.value.response["Error"]["Code"] == "ResourceAlreadyExistsException"

@@ -112,16 +112,23 @@ def test_retry_waits_are_recorded_instead_of_slept():
     def flaky(params):
         calls.append(params)
         if len(calls) < 3:
-            raise aws_error("comprehend", "DetectSentiment", "ThrottlingException", "slow down")
-        return {"Sentiment": "POSITIVE", "SentimentScore": {"Positive": 1, "Negative": 0, "Neutral": 0, "Mixed": 0}}
+            raise aws_error("comprehend", "BatchDetectSentiment", "ThrottlingException", "slow down")
+        scores = {"Positive": 1, "Negative": 0, "Neutral": 0, "Mixed": 0}
+        return {"ResultList": [{"Index": 0, "Sentiment": "POSITIVE", "SentimentScore": scores}], "ErrorList": []}
 
     waits: list[float] = []
-    with aws({("comprehend", "detectSentiment"): flaky}, retry_waits=waits) as harness:
-        machine = harness.state_machine("analyse-review", {"EventBusName": BUS})
-        assert (
-            harness.run(machine, event("reviews.frontend", "ReviewSubmitted", review(languageCode="en")))["status"]
-            == "SUCCEEDED"
+    record = {
+        "messageId": "m-1",
+        "body": json.dumps(event("reviews.frontend", "ReviewSubmitted", review(languageCode="en"))),
+        "attributes": {"ApproximateReceiveCount": "1"},
+    }
+    with aws({("comprehend", "batchDetectSentiment"): flaky}, retry_waits=waits) as harness:
+        harness.create_table("rate", "limit")
+        substitutions = {"EventBusName": BUS, "RateTableName": "rate", "RateLimit": "10", "MaxRateWaits": 1}
+        machine = harness.state_machine(
+            "analyse-review", {**substitutions, "MaxReceiveCount": 5, "TimeoutSeconds": 180}
         )
+        assert harness.run(machine, [record])["status"] == "SUCCEEDED"
     assert len(waits) == 2 and all(w <= 8 for w in waits)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import cdktf
 import pytest
 
+from modules.operations import MAX_QUEUED_AGE_SECONDS
 from tests.tf import bare_stack, decoded, only, ref, references, resources, sample_platform
 
 SAMPLE_ACCOUNT = "123456789012"
@@ -40,6 +41,12 @@ def test_every_dead_letter_queue_nothing_redrives_and_the_parked_queue_have_a_de
         for target in resources(dev, "aws_cloudwatch_event_target").values()
     ]
     assert queues, "the stack has no rule target with a dead-letter queue"
+    # A queue's own dead-letter queue (SQS's redrive policy) holds what every delivery failed: given up.
+    queues += [
+        references(json.loads(queue["redrive_policy"])["deadLetterTargetArn"])[0][1]
+        for queue in resources(dev, "aws_sqs_queue").values()
+        if queue.get("redrive_policy")
+    ]
     parked = only(dev, "aws_sqs_queue", "recovery_parked")[0]
     expected = sorted(ref("aws_sqs_queue", queue, "name") for queue in {*queues, parked} - _redriven(dev))
     assert _watched(dev, "ApproximateNumberOfMessagesVisible", "QueueName") == expected
@@ -54,10 +61,13 @@ def test_every_dead_letter_queue_nothing_redrives_and_the_parked_queue_have_a_de
 def test_every_redriven_queue_alarms_when_a_message_outlives_the_redrive(dev: dict[str, Any]) -> None:
     redriven = _redriven(dev)
     assert redriven, "the recovery workflow redrives no queue"
-    assert _watched(dev, "ApproximateAgeOfOldestMessage", "QueueName") == sorted(
-        ref("aws_sqs_queue", queue, "name") for queue in redriven
-    )
+    # Besides the redriven queues, the analysis queue has its own age alarm (its reviews wait too long).
+    buffer, _ = only(dev, "aws_sqs_queue", "analysis_buffer_queue")
+    watched = _watched(dev, "ApproximateAgeOfOldestMessage", "QueueName")
+    assert watched == sorted(ref("aws_sqs_queue", queue, "name") for queue in {*redriven, buffer})
     for alarm in _alarms(dev, "ApproximateAgeOfOldestMessage"):
+        if alarm["dimensions"]["QueueName"] == ref("aws_sqs_queue", buffer, "name"):
+            continue
         # Six intervals of five minutes: one to be read, five failed deliveries.
         assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 1800)
 
@@ -282,3 +292,17 @@ def test_operations_reject_something_other_than_workflows_and_rules_by_name(
 ) -> None:
     with pytest.raises(TypeError, match=setting):
         _build(bare, **{setting: value})
+
+
+def test_the_analysis_queue_alarms_when_its_oldest_review_waits_too_long(dev: dict[str, Any]) -> None:
+    queue, _ = only(dev, "aws_sqs_queue", "analysis_buffer_queue")
+    [alarm] = [
+        alarm
+        for alarm in _alarms(dev, "ApproximateAgeOfOldestMessage")
+        if alarm["dimensions"] == {"QueueName": ref("aws_sqs_queue", queue, "name")}
+    ]
+    assert (alarm["statistic"], alarm["comparison_operator"], alarm["threshold"]) == (
+        "Maximum",
+        "GreaterThanThreshold",
+        MAX_QUEUED_AGE_SECONDS,
+    )

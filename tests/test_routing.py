@@ -91,7 +91,12 @@ def test_routes_list_every_consumer_of_every_event_in_catalogue_order() -> None:
 def test_a_route_carries_the_events_source_and_the_consumers_filter_and_purpose() -> None:
     first, *_ = routes()
     assert first == Route(
-        "reviews.frontend", "ReviewSubmitted", "analysis", "on-review-submitted", None, "analyses the review"
+        "reviews.frontend",
+        "ReviewSubmitted",
+        "analysis",
+        "on-review-submitted",
+        None,
+        "queues the review; a pipe hands batches to the analysis workflow",
     )
     thanks = next(route for route in routes() if (route.service, route.rule) == THANKS)
     assert (thanks.source, thanks.filter) == ("reviews.analysis", "not-a-case")

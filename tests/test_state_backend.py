@@ -303,6 +303,7 @@ SERVICE_OF_TYPE = {
     "aws_iam_": "iam",
     "aws_kinesis_firehose_": "firehose",
     "aws_kms_": "kms",
+    "aws_pipes_": "pipes",
     "aws_s3_": "s3",
     "aws_scheduler_": "scheduler",
     "aws_schemas_": "schemas",

@@ -20,6 +20,18 @@ moto answers DetectSentiment with a canned NEUTRAL, lacks DetectDominantLanguage
   meaningful; the workflow's paths through language detection and Translate are.
   Limit: 10,000 UTF-8 bytes per request.
 
+- ``("comprehend", "batchDetectSentiment")`` and ``("comprehend", "batchDetectDominantLanguage")``: the same, for a
+  ``TextList`` of 1 to 25 documents (BatchSizeLimitExceededException above), in one language for the sentiment
+  (UnsupportedLanguageException for the whole request otherwise). A document over its size limit does not fail
+  the call: it is an ``ErrorList`` entry (``Index``, ``ErrorCode`` TEXT_SIZE_LIMIT_EXCEEDED, ``ErrorMessage``) while
+  the others are answered in ``ResultList``, sorted by ``Index``, as the batch APIs document. The codes in
+  ErrorList are not enumerated in AWS's model or docs: this one is an assumption. Billed per document.
+
+Quotas: with ``LanguageServices(quotas=Quotas(...))`` every Comprehend call first takes a token of its operation's
+bucket (:mod:`offline.comprehend.quotas`); without one it fails with ThrottlingException, as Comprehend throttles,
+and counts in ``throttled``. The offline cloud's own LanguageServices (when none is given) has AWS's default rates;
+one built without ``quotas`` (a test calling the handlers directly) has none.
+
 Fault injection: ``LanguageServices(throttle=N)`` (or :meth:`LanguageServices.throttle`) makes the next N calls, of
 any of the three, fail as each service throttles (Comprehend's ThrottlingException, Translate's
 TooManyRequestsException), which the workflows' Retry handles.
@@ -41,6 +53,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from offline.comprehend.quotas import Quotas
 from offline.comprehend.sentiment import sentiment
 from offline.engine.aws import aws_error
 from offline.stepfunctions.fixes import Handler
@@ -50,6 +63,11 @@ SENTIMENT_LANGUAGES = ("ar", "de", "en", "es", "fr", "hi", "it", "ja", "ko", "pt
 DETECT_SENTIMENT_MAX_BYTES = 5_000
 DETECT_LANGUAGE_MAX_BYTES = 100_000
 TRANSLATE_MAX_BYTES = 10_000
+# https://docs.aws.amazon.com/comprehend/latest/APIReference/API_BatchDetectSentiment.html (TextList)
+BATCH_MAX_DOCUMENTS = 25
+# The offline ErrorList code of a document over its size limit (see the module docstring).
+TEXT_SIZE_ITEM_ERROR = "TEXT_SIZE_LIMIT_EXCEEDED"
+_DEFAULT = object()
 # https://aws.amazon.com/comprehend/pricing/ : units of 100 characters, 3-unit minimum per request.
 COMPREHEND_UNIT_CHARACTERS = 100
 COMPREHEND_MINIMUM_UNITS = 3
@@ -79,9 +97,10 @@ class LanguageServices:
     ``offline.stepfunctions.fixes.installed``, :meth:`throttle`.
     """
 
-    def __init__(self, *, throttle: int = 0):
+    def __init__(self, *, throttle: int = 0, quotas: Quotas | object | None = _DEFAULT):
         if throttle < 0:
             raise ValueError(f"LanguageServices: throttle {throttle} must be 0 or more")
+        self.quotas: Quotas | None = None if quotas is _DEFAULT else quotas  # type: ignore[assignment]
         self.usage: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
@@ -98,8 +117,64 @@ class LanguageServices:
         return {
             ("comprehend", "detectSentiment"): self.detect_sentiment,
             ("comprehend", "detectDominantLanguage"): self.detect_dominant_language,
+            ("comprehend", "batchDetectSentiment"): self.batch_detect_sentiment,
+            ("comprehend", "batchDetectDominantLanguage"): self.batch_detect_dominant_language,
             ("translate", "translateText"): self.translate_text,
         }
+
+    def batch_detect_sentiment(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        key = "comprehend:BatchDetectSentiment"
+        self._maybe_throttle(key)
+        texts = self._text_list("BatchDetectSentiment", parameters)
+        language = parameters.get("LanguageCode")
+        if language not in SENTIMENT_LANGUAGES:
+            raise aws_error(
+                "comprehend",
+                "BatchDetectSentiment",
+                "UnsupportedLanguageException",
+                f"BatchDetectSentiment does not support language {language!r}; supported: "
+                f"{', '.join(SENTIMENT_LANGUAGES)}",
+            )
+        return self._batch(key, texts, DETECT_SENTIMENT_MAX_BYTES, lambda text: dict(sentiment(text)))
+
+    def batch_detect_dominant_language(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        key = "comprehend:BatchDetectDominantLanguage"
+        self._maybe_throttle(key)
+        texts = self._text_list("BatchDetectDominantLanguage", parameters)
+        return self._batch(key, texts, DETECT_LANGUAGE_MAX_BYTES, lambda text: {"Languages": dominant_languages(text)})
+
+    def _text_list(self, operation: str, parameters: Mapping[str, Any]) -> list[str]:
+        texts = parameters.get("TextList")
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t for t in texts):
+            raise aws_error(
+                "comprehend", operation, "ValidationException", "TextList must hold 1 or more non-empty strings"
+            )
+        if len(texts) > BATCH_MAX_DOCUMENTS:
+            raise aws_error(
+                "comprehend",
+                operation,
+                "BatchSizeLimitExceededException",
+                f"The number of documents in the request exceeds the limit of {BATCH_MAX_DOCUMENTS}: {len(texts)}",
+            )
+        return texts
+
+    def _batch(self, key: str, texts: list[str], max_bytes: int, answer: Any) -> dict[str, Any]:
+        results, errors, billable = [], [], 0
+        for index, text in enumerate(texts):
+            size = len(text.encode("utf-8"))
+            if size > max_bytes:
+                errors.append(
+                    {
+                        "Index": index,
+                        "ErrorCode": TEXT_SIZE_ITEM_ERROR,
+                        "ErrorMessage": f"Document size {size} bytes exceeds the limit of {max_bytes} bytes",
+                    }
+                )
+                continue
+            billable += comprehend_units(text)
+            results.append({"Index": index, **answer(text)})
+        self._count(key, billable)
+        return {"ResultList": results, "ErrorList": errors}
 
     def detect_sentiment(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
         self._maybe_throttle("comprehend:DetectSentiment")
@@ -155,10 +230,13 @@ class LanguageServices:
 
     def _maybe_throttle(self, key: str) -> None:
         # Throttling is decided before the request is read, as at AWS's front door; a throttled call is not billed.
+        service, operation = key.split(":")
         with self._lock:
-            if self._throttle <= 0:
+            over_quota = service == "comprehend" and self.quotas is not None and not self.quotas.admit(operation)
+            if self._throttle <= 0 and not over_quota:
                 return
-            self._throttle -= 1
+            if not over_quota:
+                self._throttle -= 1
             self.throttled[key] += 1
         raise _throttling(key)
 

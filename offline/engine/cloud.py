@@ -11,6 +11,7 @@ What runs, beyond moto, each in its service's package:
 - EventBridge delivery to Step Functions and Firehose targets, with retries and dead-letter queues
   (:mod:`offline.events.delivery`);
 - Firehose processing, dynamic partitioning, error output and compression (:mod:`offline.firehose.delivery`);
+- EventBridge Pipes from SQS queues to Step Functions, batches and partial batch failures (:mod:`offline.pipes.delivery`);
 - Comprehend and Translate (:mod:`offline.comprehend.language`);
 - the schema registry, which validates every event put on a bus (:mod:`offline.schemas.validation`);
 - Step Functions' aws-sdk integrations as AWS runs them (:mod:`offline.stepfunctions.fixes`), SESv2 templated email
@@ -49,6 +50,7 @@ from offline.cloudfront import resources as _cloudfront  # noqa: F401
 from offline.cloudwatch import resources as _cloudwatch  # noqa: F401
 from offline.cognito import resources as _cognito  # noqa: F401
 from offline.comprehend.language import LanguageServices
+from offline.comprehend.quotas import DEFAULT_RATES, Quotas
 from offline.dynamodb import fixes as dynamodb_fixes
 from offline.dynamodb import resources as _dynamodb  # noqa: F401
 from offline.engine import data_sources as _data_sources  # noqa: F401
@@ -64,6 +66,8 @@ from offline.glue import resources as _glue  # noqa: F401
 from offline.iam import resources as _iam  # noqa: F401
 from offline.kms import resources as _kms  # noqa: F401
 from offline.logs import resources as _logs  # noqa: F401
+from offline.pipes import resources as _pipes  # noqa: F401
+from offline.pipes.delivery import OfflinePipes
 from offline.s3 import fixes as s3_fixes
 from offline.s3 import resources as _s3  # noqa: F401
 from offline.scheduler import firing as scheduler_firing
@@ -96,13 +100,15 @@ class OfflineCloud:
     Inputs:
       stack: a :class:`~offline.engine.terraform.Stack`, a parsed ``cdk.tf.json`` or its path.
       language: the offline Comprehend/Translate (default: a fresh
-        :class:`~offline.comprehend.language.LanguageServices`).
+        :class:`~offline.comprehend.language.LanguageServices` with Comprehend's default quotas).
       handlers: extra ``(service, action)`` handlers for aws-sdk tasks, over the language ones.
       retry_waits: passed to :func:`offline.stepfunctions.fixes.installed`: Step Functions Retry waits are recorded
         there, not slept.
       firehose_clock: the Firehose arrival clock (UTC now by default).
       faults: the :class:`~offline.engine.faults.Faults` that count every boto3 call and inject AWS errors
         (a fresh one by default: counting only).
+      pipe_pollers, visibility_scale: passed to :class:`~offline.pipes.delivery.OfflinePipes` (concurrent batches
+        per pipe; how much sooner than the queue's visibility timeout a failed message is delivered again).
     Exposes (once entered): ``region``, ``account_id``, ``attributes`` ((type, name) -> attributes),
       ``configuration_only``, ``schemas`` (by ``source@DetailType``), ``schema_violations``, ``ordering_races``,
       ``outputs``, ``language``, ``eventbridge`` (``events``, ``deliveries``, ``executions``), ``firehose``
@@ -123,11 +129,14 @@ class OfflineCloud:
         retry_waits: list[float] | None = None,
         firehose_clock: Callable[[], datetime] | None = None,
         faults: Faults | None = None,
+        pipe_pollers: int = 4,
+        visibility_scale: float = 1.0,
     ):
         self.stack = _as_stack(stack)
         check_supported(self.stack)
         self.region = self.stack.region
-        self.language = language or LanguageServices()
+        # Comprehend at its default quotas unless the caller brings its own services.
+        self.language = language or LanguageServices(quotas=Quotas(DEFAULT_RATES))
         self._handlers = {**self.language.handlers(), **(handlers or {})}
         self._retry_waits = retry_waits
         self.schema_registry = SchemaRegistry()
@@ -137,6 +146,12 @@ class OfflineCloud:
         self.faults = faults or Faults()
         self.sqs_clock = SqsClock()
         self.firehose = OfflineFirehose(region=self.region, **({"clock": firehose_clock} if firehose_clock else {}))
+        self.pipes = OfflinePipes(
+            region=self.region,
+            pollers=pipe_pollers,
+            visibility_scale=visibility_scale,
+            on_execution=self.track_execution,
+        )
         self.account_id = ""
         self.attributes: dict[Address, dict[str, Any]] = {}
         self.configuration_only: set[Address] = set()
@@ -167,6 +182,7 @@ class OfflineCloud:
             # Closed in reverse: deliveries stop first, then running executions, before moto goes away.
             stack.callback(lambda: executions.stop_all(self.account_id, self.region))
             stack.enter_context(self.eventbridge.installed())
+            stack.enter_context(self.pipes.installed())
             self.account_id = self.client("sts").get_caller_identity()["Account"]
             self._create_all()
             self._exit = stack.pop_all()
@@ -281,8 +297,9 @@ class OfflineCloud:
     # --- quiescence ----------------------------------------------------------------------------------
 
     def drain(self, timeout: float = 30.0) -> Quiescence:
-        """Wait until no delivery is pending and no execution a delivery started is running (one waiting on a task
-        token does not count: it is reported in the result); then flush Firehose. Raises TimeoutError."""
+        """Wait until no delivery is pending, no pipe's queue holds a message and no execution a delivery or a pipe
+        started is running (one waiting on a task token does not count: it is reported in the result); then flush
+        Firehose. Raises TimeoutError."""
         deadline = time.monotonic() + timeout
         while True:
             if not self.eventbridge.wait_idle(max(0.0, deadline - time.monotonic())):
@@ -290,11 +307,13 @@ class OfflineCloud:
             if self.eventbridge.errors:
                 raise RuntimeError("the offline EventBridge failed to deliver:\n" + "\n".join(self.eventbridge.errors))
             self._adopt_executions()
+            if self.pipes.errors:
+                raise RuntimeError("the offline pipes failed:\n" + "\n".join(self.pipes.errors))
             seen = (len(self.eventbridge.deliveries), len(self.eventbridge.executions))
             running = [arn for arn in self.eventbridge.executions if self._execution_state(arn) == "running"]
             # A delivery may start (and finish) while the executions are read: settled only if nothing moved.
             moved = seen != (len(self.eventbridge.deliveries), len(self.eventbridge.executions))
-            if not running and not moved and self.eventbridge.idle():
+            if not running and not moved and self.eventbridge.idle() and self.pipes.idle():
                 self.flush_firehose()
                 return Quiescence(waiting=tuple(self.waiting()))
             if time.monotonic() > deadline:

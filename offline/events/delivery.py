@@ -48,6 +48,8 @@ from botocore.exceptions import ClientError
 from jsonpath_ng.ext import parse as jsonpath
 from moto.events.models import EventsBackend, Rule
 
+from offline.events import replay
+
 DEFAULT_MAX_RETRY_ATTEMPTS = 185
 DEFAULT_MAX_EVENT_AGE_SECONDS = 86_400
 FIRST_RETRY_WAIT_SECONDS = 1.0
@@ -155,6 +157,7 @@ class OfflineEventBridge:
         with ExitStack() as stack:
             stack.enter_context(mock.patch.object(Rule, "send_to_targets", send_to_targets))
             stack.enter_context(mock.patch.object(EventsBackend, "put_events", put_events))
+            stack.enter_context(replay.installed())
             worker.start()
             try:
                 yield self

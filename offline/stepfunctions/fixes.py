@@ -33,7 +33,7 @@ Each fix is small, names the AWS behaviour it restores, and has a test of its ow
   States.ALL error type" (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
 - A definite JSONPath through an array index (``$.Languages[0].LanguageCode``) yields a one-item list
   in moto; AWS (Jayway JsonPath) yields the value. Only indefinite paths (wildcards, slices, filters,
-  unions, deep scans) yield lists.
+  unions, deep scans) yield lists, and always do: moto unwraps a single match of ``$.items[*].review.text``.
 - With ``retry_waits``, Retry intervals are recorded instead of slept.
 
 Two that change no behaviour, only speed (the offline load test runs thousands of executions):
@@ -152,7 +152,10 @@ _original_extract_json = json_path.extract_json
 
 
 def extract_json(path: str, data: Any) -> Any:
-    """moto's extract_json, except that a definite path yields its single value, as in AWS."""
+    """moto's extract_json, except that a definite path yields its single value and an indefinite one always a list
+    (empty when nothing matches), as in AWS (Jayway JsonPath); moto gives one match of ``$.a[*].b.c`` unwrapped."""
+    if _INDEFINITE.search(path):
+        return [match.value for match in json_path.parse(path).find(data)]
     value = _original_extract_json(path, data)
     if isinstance(value, list) and len(value) == 1 and not _INDEFINITE.search(path):
         matches = json_path.parse(path).find(data)
