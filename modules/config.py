@@ -183,6 +183,8 @@ DEFAULT_BATCH_SENTIMENT_RATE = 10
 MAX_BATCH_DOCUMENTS = 25
 # Pipes' MaximumBatchingWindowInSeconds: 0 to 300. https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceSqsQueueParameters.html
 MAX_BATCHING_WINDOW_SECONDS = 300
+# Reviews of the largest size whose analysis fits one execution's 256 KB of state data (see analysis_batch_size).
+MAX_ANALYSIS_BATCH = 7
 
 
 @dataclass(frozen=True)
@@ -190,9 +192,13 @@ class AnalysisSettings(Settings):
     """The analysis queue, its pipe and the workflow's rate limit (``modules/analysis.py``)."""
 
     # Reviews per execution of the analysis workflow (the pipe's batch size): one BatchDetectSentiment call per
-    # language of the batch, so at most the call's 25 documents.
+    # language of the batch (at most its 25 documents). Bounded lower by Step Functions' 256 KB limit on a state's
+    # data: the workflow holds each review about three times, and a review of 5,000 bytes, escaped in the event's
+    # JSON, can take 10 KB or more; more than MAX_ANALYSIS_BATCH of them fail the execution (States.DataLimitExceeded,
+    # seen offline with 12 reviews of 5,000 characters).
+    # https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-task-executions
     analysis_batch_size: int = field(
-        default=MAX_BATCH_DOCUMENTS, metadata=checked(checks.whole_number, low=1, high=MAX_BATCH_DOCUMENTS)
+        default=MAX_ANALYSIS_BATCH, metadata=checked(checks.whole_number, low=1, high=MAX_ANALYSIS_BATCH)
     )
     # How long the pipe gathers a batch before it starts the workflow with fewer reviews.
     analysis_batching_window_seconds: int = field(

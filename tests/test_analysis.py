@@ -348,7 +348,7 @@ def test_the_queue_redrives_to_its_dead_letter_queue_and_outlasts_an_execution(d
 def test_the_pipe_starts_the_workflow_synchronously_in_batches_and_logs_no_execution_data(dev):
     _, pipe = only(dev, "aws_pipes_pipe", "analysis")
     assert pipe["source_parameters"]["sqs_queue_parameters"] == {
-        "batch_size": 25,
+        "batch_size": 7,
         "maximum_batching_window_in_seconds": 2,
     }
     assert pipe["target_parameters"]["step_function_state_machine_parameters"] == {

@@ -117,9 +117,9 @@ def test_a_settings_file_without_environments_is_refused(tmp_path):
         ("idempotency_ttl_hours", 0, "0 must be a whole number from 1 to 8760"),
         ("audit_archive_after_days", 29, "29 must be a whole number from 30 to 3650"),
         ("audit_expire_after_days", 36501, "36501 must be a whole number from 1 to 36500"),
-        ("analysis_batch_size", 0, "0 must be a whole number from 1 to 25"),
-        ("analysis_batch_size", 26, "26 must be a whole number from 1 to 25"),
-        ("analysis_batch_size", "25", "'25' must be a int"),
+        ("analysis_batch_size", 0, "0 must be a whole number from 1 to 7"),
+        ("analysis_batch_size", 8, "8 must be a whole number from 1 to 7"),
+        ("analysis_batch_size", "7", "'7' must be a int"),
         ("analysis_batching_window_seconds", 301, "301 must be a whole number from 0 to 300"),
         ("analysis_batching_window_seconds", -1, "-1 must be a whole number from 0 to 300"),
         ("analysis_rate_limit", 0, "0 must be a whole number from 1 to 1000"),
@@ -368,10 +368,10 @@ def test_environments_in_other_accounts_or_regions_are_independent(tmp_path):
 
 def test_the_analysis_defaults_fill_a_batch_call_at_comprehends_default_quota():
     analysis = parse_environment("dev", {}).analysis
-    assert (analysis.analysis_batch_size, analysis.analysis_rate_limit) == (25, 10)
+    assert (analysis.analysis_batch_size, analysis.analysis_rate_limit) == (7, 10)
     assert (analysis.analysis_batching_window_seconds, analysis.analysis_max_receive_count) == (2, 5)
 
 
 def test_analysis_settings_land_in_the_analysis_service():
-    config = parse_environment("dev", {"analysis_rate_limit": 3, "analysis_batch_size": 10})
-    assert (config.analysis.analysis_rate_limit, config.analysis.analysis_batch_size) == (3, 10)
+    config = parse_environment("dev", {"analysis_rate_limit": 3, "analysis_batch_size": 5})
+    assert (config.analysis.analysis_rate_limit, config.analysis.analysis_batch_size) == (3, 5)

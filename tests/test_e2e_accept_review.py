@@ -42,7 +42,8 @@ def outcomes_of(system, key: str) -> list[dict[str, Any]]:
 
 
 def sentiment_calls(language: LanguageServices) -> int:
-    return language.calls["comprehend:DetectSentiment"]
+    # The analysis scores reviews in batches: one review submitted once is one BatchDetectSentiment call.
+    return language.calls["comprehend:DetectSentiment"] + language.calls["comprehend:BatchDetectSentiment"]
 
 
 def send_all(system, bodies: list[dict[str, Any]], key: str) -> list[Any]:

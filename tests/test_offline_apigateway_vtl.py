@@ -76,6 +76,11 @@ def test_base64_decode_decodes_to_text():
     assert render("$util.base64Decode('w6kh')").output == "é!"
 
 
+def test_base64_decode_of_bytes_that_are_not_utf8_gives_replacement_characters_as_java_does():
+    # 0xD3 0x4D is not UTF-8 (0xD3 starts a two-byte sequence 0x4D cannot continue): Java puts U+FFFD for it.
+    assert render("$util.base64Decode('000=')").output == "\ufffdM"
+
+
 def test_base64_decode_of_something_else_fails():
     with pytest.raises(VtlError, match="base64Decode"):
         render("$util.base64Decode('not base64!')")

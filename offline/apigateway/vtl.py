@@ -169,9 +169,13 @@ class _Util:
         if value is None:
             return None
         try:
-            return base64.b64decode(_text(value), validate=True).decode("utf-8")
+            decoded = base64.b64decode(_text(value), validate=True)
         except ValueError as error:
-            raise VtlError(f"$util.base64Decode: not base64 of UTF-8 text: {value!r}") from error
+            raise VtlError(f"$util.base64Decode: not base64: {value!r}") from error
+        # API Gateway's $util is Java: bytes that are not UTF-8 become U+FFFD, as Java's String(byte[], Charset)
+        # does ("always replaces malformed-input and unmappable-character sequences"), rather than failing the
+        # template. https://docs.oracle.com/javase/8/docs/api/java/lang/String.html#String-byte:A-java.nio.charset.Charset-
+        return decoded.decode("utf-8", errors="replace")
 
 
 # ------------------------------------------------------------------------------------------------------ $input
