@@ -23,8 +23,10 @@ REVIEWS = 50
 def test_a_burst_above_the_quota_is_analysed_once_per_review_with_nothing_failed_or_dead_lettered(dev_stack_path):
     language = LanguageServices(quotas=Quotas({"BatchDetectSentiment": 1, "BatchDetectDominantLanguage": 1}))
     # Retry waits recorded, not slept: a throttled call exhausts its retries at once and its reviews return to the
-    # queue, visible again after 1% of the queue's visibility timeout.
-    with system_for(dev_stack_path, language=language, retry_waits=[], visibility_scale=0.01) as system:
+    # queue, visible again after 5% of the queue's visibility timeout (about 10 s): with batches of 7, 50 reviews are
+    # 8 batches contending for one call a second, and each review may be delivered 5 times, so a redelivery must
+    # wait long enough for the quota to refill, as the real 212 s does (at 1%, 2 s, some reviews used up their 5).
+    with system_for(dev_stack_path, language=language, retry_waits=[], visibility_scale=0.05) as system:
         keys = [str(uuid.uuid4()) for _ in range(REVIEWS)]
 
         def submit(key: str) -> int:
