@@ -4,7 +4,9 @@ A message names its target in the ``TARGET_ARN`` attribute (EventBridge writes i
 thank-you's retry queue and the recovery's parked queue write it too). ``redrive`` delivers each message once,
 through the API the target's kind takes (Step Functions StartExecution, named by the message id so a Standard target
 starts once; Firehose PutRecord; SQS SendMessage), with the rule target's Input/InputPath/InputTransformer applied
-to a dead-lettered event, and deletes it only once delivered. A message it cannot deliver stays in its queue.
+to a dead-lettered event by :mod:`aws_behaviour.eventbridge_input` (the emulator's model of EventBridge too), and
+deletes it only once delivered. A message it cannot deliver, or whose input EventBridge could not make, stays in its
+queue.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from aws_behaviour.eventbridge_input import target_input
 from ops.aws import Environment
-from ops.transform import target_input
 
 # What each queue of an environment is, by the end of its name (modules/rule.py, thank_you.py, recovery.py).
 KINDS = {"-dlq": "dead letters", "-retry": "deferred", "-parked": "parked"}

@@ -305,7 +305,7 @@ def test_an_audit_bus_that_is_not_an_event_bus_is_rejected_by_name(bare: Any) ->
 
 
 def test_the_audit_target_keeps_every_event_but_its_callback_token(dev):
-    from offline.events.delivery import transform
+    from aws_behaviour.eventbridge_input import transform
     from tests.events import TOKEN, case_opened
 
     _, target = only(dev, "aws_cloudwatch_event_target", "audit")
@@ -321,7 +321,6 @@ def test_the_audit_target_keeps_every_event_but_its_callback_token(dev):
             {"InputPathsMap": transformer["input_paths"], "InputTemplate": transformer["input_template"]},
             event,
             rule_arn="arn:aws:events:eu-west-1:123456789012:rule/r",
-            rule_name="r",
         )
     )
     assert "callbackToken" in event["detail"]["metadata"]

@@ -128,18 +128,29 @@ def test_an_input_transformer_quotes_values_placed_outside_strings():
         assert execution_input(running) == {"s": 5, "i": "r-1"}
 
 
-def test_an_input_transformer_escapes_values_placed_inside_strings():
+def test_an_input_transformer_places_a_texts_characters_inside_a_string_as_they_are():
+    transformer = {"input_paths": {"id": "$.detail.review.id"}, "input_template": '{"path": "reviews/<id>/stars"}'}
+    with cloud({"input_transformer": transformer}) as running:
+        deliver(running)
+        assert execution_input(running) == {"path": "reviews/r-1/stars"}
+
+
+def test_an_input_transformer_whose_json_breaks_on_an_unescaped_quote_delivers_nothing():
+    # EventBridge does not escape the text it places inside a string: 'Said "wow"' ends the string early.
     transformer = {"input_paths": {"text": "$.detail.review.text"}, "input_template": '{"said": "Review: <text>"}'}
     with cloud({"input_transformer": transformer}) as running:
         deliver(running)
-        assert execution_input(running) == {"said": 'Review: Said "wow"'}
+        [delivery] = running.eventbridge.deliveries
+        # Nothing reaches the target (AWS does not document a failed invocation or a dead letter for it either).
+        assert (delivery.outcome, delivery.attempts, running.eventbridge.executions) == ("dropped", 0, [])
+        assert "invalid JSON" in (delivery.error_message or "") and dead_letters(running) == []
 
 
-def test_an_input_transformer_gives_null_for_a_path_that_selects_nothing():
+def test_an_input_transformer_gives_an_empty_string_for_a_path_that_selects_nothing():
     transformer = {"input_paths": {"missing": "$.detail.nothing"}, "input_template": '{"m": <missing>}'}
     with cloud({"input_transformer": transformer}) as running:
         deliver(running)
-        assert execution_input(running) == {"m": None}
+        assert execution_input(running) == {"m": ""}
 
 
 def test_an_input_transformer_knows_the_rule_name():

@@ -6,11 +6,11 @@ every rule whose pattern (moto's ``EventPattern``) matches, each Step Functions 
 job; every other target is left to moto. A worker thread runs the jobs in order, as EventBridge delivers
 asynchronously after PutEvents has answered:
 
-- input: the whole event, or the target's ``Input`` (constant JSON), ``InputPath`` (a JSONPath selection) or
-  ``InputTransformer`` (``InputPathsMap`` + ``InputTemplate``: a placeholder inside a JSON string gets the value's
-  text, JSON-escaped; outside, the value as JSON; a path that selects nothing gives null, or nothing inside a string;
-  ``<aws.events.rule-arn>``, ``<aws.events.rule-name>``, ``<aws.events.event>`` (without ``detail``),
-  ``<aws.events.event.json>`` and ``<aws.events.event.ingestion-time>`` as EventBridge defines them);
+- input: the whole event, or the target's ``Input``, ``InputPath`` or ``InputTransformer``, made by
+  :mod:`aws_behaviour.eventbridge_input` (the model ``python -m ops`` redrives with too); an input EventBridge could
+  not make (a JSON template that gives invalid JSON for the event) is delivered nowhere: the delivery is ``dropped``
+  with the reason in ``error_message`` (whether AWS counts it as a failed invocation or dead-letters it is not
+  documented);
 - ``states`` -> StartExecution (a fresh name per delivery); ``firehose`` -> PutRecord of the input text;
 - failures are retried as the target's ``RetryPolicy`` says (defaults 185 attempts, 24 hours). The waits between
   attempts are modelled, not slept: 1 s doubling up to 5 minutes (EventBridge documents "exponential back off and
@@ -45,9 +45,9 @@ from unittest import mock
 
 import boto3
 from botocore.exceptions import ClientError
-from jsonpath_ng.ext import parse as jsonpath
 from moto.events.models import EventsBackend, Rule
 
+from aws_behaviour.eventbridge_input import Undeliverable, target_input
 from offline.events import replay
 
 DEFAULT_MAX_RETRY_ATTEMPTS = 185
@@ -63,7 +63,6 @@ _ERROR_CODES = (
     (re.compile(r"Throttl|TooManyRequests|LimitExceeded|SlowDown"), "THROTTLING"),
     (re.compile(r"Invalid|Validation"), "INVALID_PARAMETER"),
 )
-_PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 
 
 @dataclass
@@ -225,11 +224,16 @@ class OfflineEventBridge:
         policy = target.get("RetryPolicy", {})
         max_retries = int(policy.get("MaximumRetryAttempts", DEFAULT_MAX_RETRY_ATTEMPTS))
         max_age = float(policy.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_SECONDS))
+        try:
+            payload = target_input(target, job.event, rule_arn=job.rule_arn)
+        except Undeliverable as refused:
+            delivery.outcome, delivery.error_message = "dropped", str(refused)
+            return
         modelled_wait = 0.0
         while True:
             delivery.attempts += 1
             try:
-                delivery.result = self._invoke(target, _target_input(job))
+                delivery.result = self._invoke(target, payload)
                 delivery.outcome = "delivered"
                 return
             except _Failure as failure:
@@ -356,62 +360,3 @@ def _envelope_of_entry(entry: Mapping[str, Any], event_id: str, backend: EventsB
         "resources": list(entry.get("Resources", [])),
         "detail": json.loads(entry["Detail"]),
     }
-
-
-def _select(path: str, event: Any) -> tuple[bool, Any]:
-    matches = jsonpath(path).find(event)
-    return (True, matches[0].value) if matches else (False, None)
-
-
-def _target_input(job: _Job) -> str:
-    target = job.target
-    if "Input" in target:
-        return str(target["Input"])
-    if "InputPath" in target:
-        return json.dumps(_select(target["InputPath"], job.event)[1])
-    if "InputTransformer" in target:
-        return transform(target["InputTransformer"], job.event, rule_arn=job.rule_arn, rule_name=job.rule_name)
-    return json.dumps(job.event)
-
-
-def transform(transformer: Mapping[str, Any], event: Mapping[str, Any], *, rule_arn: str, rule_name: str) -> str:
-    """EventBridge's InputTransformer: ``InputTemplate`` with each ``<name>`` replaced (see the module docstring)."""
-    values: dict[str, tuple[bool, Any]] = {
-        name: _select(path, event) for name, path in transformer.get("InputPathsMap", {}).items()
-    }
-    reserved: dict[str, str] = {
-        "aws.events.rule-arn": json.dumps(rule_arn),
-        "aws.events.rule-name": json.dumps(rule_name),
-        "aws.events.event.ingestion-time": json.dumps(event.get("time")),
-        "aws.events.event": json.dumps({key: value for key, value in event.items() if key != "detail"}),
-        "aws.events.event.json": json.dumps(event),
-    }
-    template = transformer["InputTemplate"]
-    output: list[str] = []
-    in_string, index = False, 0
-    while index < len(template):
-        match = _PLACEHOLDER.match(template, index)
-        name = match.group(1) if match else None
-        if match and name in values:
-            found, value = values[name]
-            output.append(_placed(found, value, in_string))
-            index = match.end()
-        elif match and name in reserved:
-            text = reserved[name]
-            output.append(json.dumps(json.loads(text))[1:-1] if in_string and text.startswith('"') else text)
-            index = match.end()
-        else:
-            char = template[index]
-            if char == '"' and (index == 0 or template[index - 1] != "\\"):
-                in_string = not in_string
-            output.append(char)
-            index += 1
-    return "".join(output)
-
-
-def _placed(found: bool, value: Any, in_string: bool) -> str:
-    if in_string:
-        if not found or value is None:
-            return ""
-        return json.dumps(value if isinstance(value, str) else json.dumps(value))[1:-1]
-    return json.dumps(value) if found else "null"
