@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import KinesisFir
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct, IConstruct
 
 from modules.common import deny_insecure_transport, policy_document
@@ -136,12 +137,9 @@ class Operations(Construct):
                 assert recovery is not None
                 self._redriven_queue_alarm(f"{where}:dead-letters", rule.dead_letter_queue, recovery)
             else:
-                self._alarm(
+                self._queue_alarm(
                     f"{where}:dead-letters",
-                    namespace="AWS/SQS",
-                    metric="ApproximateNumberOfMessagesVisible",
-                    dimensions={"QueueName": rule.dead_letter_queue.name},
-                    statistic="Maximum",
+                    rule.dead_letter_queue,
                     description=(
                         f"Events of rule {where} could not be delivered after every retry and wait in its dead-letter "
                         "queue (kept 14 days). Read one message's ERROR_CODE/ERROR_MESSAGE attributes, fix the target "
@@ -168,26 +166,19 @@ class Operations(Construct):
                 )
         for buffer in queues:
             where = _path(buffer)
-            self._alarm(
+            self._queue_alarm(
                 f"{where}:oldest-message",
-                namespace="AWS/SQS",
-                metric="ApproximateAgeOfOldestMessage",
-                dimensions={"QueueName": buffer.queue.name},
-                statistic="Maximum",
-                comparison="GreaterThanThreshold",
-                threshold=MAX_QUEUED_AGE_SECONDS,
+                buffer.queue,
+                older_than=MAX_QUEUED_AGE_SECONDS,
                 description=(
                     f"The oldest message of queue {where} has waited more than {MAX_QUEUED_AGE_SECONDS} seconds. "
                     "Check the pipe is RUNNING and its log group for failed invocations, the workflow's failed "
                     "executions, and whether the rate limit is far below the load."
                 ),
             )
-            self._alarm(
+            self._queue_alarm(
                 f"{where}:dead-letters",
-                namespace="AWS/SQS",
-                metric="ApproximateNumberOfMessagesVisible",
-                dimensions={"QueueName": buffer.dead_letter_queue.name},
-                statistic="Maximum",
+                buffer.dead_letter_queue,
                 description=(
                     f"Messages of queue {where} failed every one of their {buffer.max_receive_count} deliveries and "
                     "wait in its dead-letter queue (kept 14 days); a review given up also published "
@@ -224,12 +215,9 @@ class Operations(Construct):
             for queue in recovery.queues:
                 if queue.node.path not in rule_queues:
                     self._redriven_queue_alarm(f"{_path(queue)}:waiting", queue, recovery)
-            self._alarm(
+            self._queue_alarm(
                 "recovery:parked",
-                namespace="AWS/SQS",
-                metric="ApproximateNumberOfMessagesVisible",
-                dimensions={"QueueName": recovery.parked_queue.name},
-                statistic="Maximum",
+                recovery.parked_queue,
                 description=(
                     f"The recovery workflow gave up on an event after {recovery.max_redrives} deliveries (or "
                     f"{recovery.max_receives} failed attempts) and parked it, with a DeliveryAbandoned event. Read "
@@ -273,21 +261,36 @@ class Operations(Construct):
             ),
         )
 
-    def _redriven_queue_alarm(self, key: str, queue: Any, recovery: Recovery) -> None:
-        self._alarm(
+    def _redriven_queue_alarm(self, key: str, queue: SqsQueue, recovery: Recovery) -> None:
+        self._queue_alarm(
             key,
-            namespace="AWS/SQS",
-            metric="ApproximateAgeOfOldestMessage",
-            dimensions={"QueueName": queue.name},
-            statistic="Maximum",
-            comparison="GreaterThanThreshold",
-            threshold=recovery.redrive_horizon_seconds,
+            queue,
+            older_than=recovery.redrive_horizon_seconds,
             description=(
                 f"A message has waited more than {recovery.redrive_horizon_seconds} seconds in {key.split(':')[0]}, "
                 "which the recovery workflow redrives every "
                 f"{recovery.interval_minutes} minutes: the redrive is failing or not running. Check the "
                 "recovery workflow's executions and its schedule; python -m ops dlq list shows the queues."
             ),
+        )
+
+    def _queue_alarm(self, key: str, queue: SqsQueue, *, description: str, older_than: float | None = None) -> None:
+        """Any message visible in ``queue`` (each one given up), or, with ``older_than``, its oldest message older than
+        that many seconds (the queue is not drained)."""
+        threshold: float
+        if older_than is None:
+            metric, comparison, threshold = "ApproximateNumberOfMessagesVisible", "GreaterThanOrEqualToThreshold", 1
+        else:
+            metric, comparison, threshold = "ApproximateAgeOfOldestMessage", "GreaterThanThreshold", older_than
+        self._alarm(
+            key,
+            namespace="AWS/SQS",
+            metric=metric,
+            dimensions={"QueueName": queue.name},
+            statistic="Maximum",
+            comparison=comparison,
+            threshold=threshold,
+            description=description,
         )
 
     def _alarm(
