@@ -170,6 +170,57 @@ _GAP = r"(?:\s+(?!(?:are|is|were|was|have|has|got)\b)[\w'-]+){0,4}?"
 # Each cue: the rule token it becomes (valence in the lexicon's "rules") and the pattern, applied in this order.
 _CUES: tuple[tuple[str, str], ...] = (
     (
+        # A complaint that is praise in disguise ("my only complaint is that I didn't order more", "only gripe: there
+        # wasn't enough of it", "only complaint? None."): read before the negations and "too" below see its parts.
+        "no_real_complaint",
+        r"\b(?:only|one|biggest|single)\s+(?:complaint|gripe|criticism|downside|issue|problem|negative|niggle|regret"
+        r"|con)\b[^.!?]{0,40}?(?:\b(?:didn't|did\s+not|should(?:'ve|\s+have)|wish\s+(?:i|we)(?:'d|\s+had))\s+"
+        r"(?:order(?:ed)?|get|got|buy|bought)\s+(?:more|extra|double|two|another|a\s+large(?:r)?|a\s+bigger)\b"
+        r"|\b(?:not|wasn't|isn't|weren't|aren't)\s+(?:enough|more)\b|\bthere\s+(?:wasn't|isn't)\s+more\b"
+        r"|\b(?:ran|run|runs)\s+out\b|\b(?:finished|gone|ate\s+it|over)\s+too\s+(?:fast|quickly|soon)\b"
+        r"|[?:]\s*(?:none|nothing)\b|\b(?:is|was)\s+(?:none|nothing)\b)",
+    ),
+    (
+        # Weather is the circumstance, not the complaint ("absolutely chucking it down", "on a cold night", "despite
+        # the rain"): a delivery made in it is praise, the weather itself no complaint. "Left in the rain" stays one.
+        "weather",
+        r"\b(?:chucking|pouring|tipping|bucketing|lashing|teeming|pissing)\s+(?:it\s+)?down\b"
+        r"|\b(?:pouring|heavy|torrential|freezing|driving)\s+rain\b"
+        r"|\b(?:despite|even\s+in|through)\s+(?:the|all\s+the|this)\s+(?:rain|snow|storm|weather|wind|ice|cold|heat)\b"
+        r"|\b(?:(?:really|very|so|bitterly|freezing|wet|miserable|rainy|stormy|cold|chilly|icy|snowy|windy|frosty|grey)"
+        r"\s+){1,3}(?:night|nights|evening|evenings|day|days|morning|afternoon|weather|outside)\b"
+        r"|\b(?:horrible|awful|terrible|foul|filthy|dreadful|bad|nasty)\s+weather\b",
+    ),
+    (
+        # Chewiness as some foods should have it ("the crust was blistered and chewy", "chewy bagels"), unlike meat.
+        "pleasantly_chewy",
+        r"\b(?:crusts?|bases?|bagels?|cookies?|udon|mochi|dough|sourdough|bread)\s+(?:[\w'-]+\s+){0,4}?chewy\b"
+        r"|\bchewy(?=\s+(?:crusts?|bases?|bagels?|cookies?|brownies?|noodles|udon|mochi|dough|sourdough|focaccia"
+        r"|pretzels?|gnocchi|naan|bread)\b)",
+    ),
+    (
+        # Staff's treatment judged ("treated me like an idiot", "no way to treat a customer"): "treat" is no praise.
+        "mistreated",
+        r"\btreat(?:ed|s|ing)?\s+(?:me|us|customers?|people|them|him|her|everyone)\s+like\s+(?:an?\s+)?(?:\w+\s+)?"
+        r"(?:idiots?|dirt|rubbish|criminals?|children|child|nuisances?|muck|garbage|trash|inconvenience|nothing|fools?"
+        r"|suspects?|liars?)\b|\bno\s+way\s+to\s+treat\b",
+    ),
+    (
+        # A time or a place shown wrongly ("the delivery estimates are always off", "the pin was off").
+        "inaccurate",
+        r"\b(?:estimates?|eta|etas|timings?|tracking|tracker|times|map|pin|location|gps)\s+(?:is|are|was|were)\s+"
+        r"(?:(?:always|often|usually|completely|totally|a\s+bit|slightly|still|so|really)\s+)*off\b",
+    ),
+    (
+        # "Haven't had a bad meal yet", "yet to have a bad order": a complaint denied is praise.
+        "no_trouble",
+        r"\b(?:haven't|hasn't|not|yet\s+to|never)\s+(?:had|have|got|get|received)\s+(?:a|an|one|any)\s+"
+        r"(?:single\s+)?(?:bad|poor|cold|late|wrong|disappointing|terrible|awful|dodgy|rubbish)\b"
+        # "Never had to chase an order", "didn't have to wait": the chore a bad service makes, spared.
+        r"|\b(?:never|didn't|haven't\s+ever|not\s+once)\s+(?:had|have|needed|need|having)?\s*to\s+"
+        r"(?:chase|wait|ask|call|ring|complain|worry|contact|remind|queue|follow\s+up|send\s+(?:it|anything)\s+back)\b",
+    ),
+    (
         # A problem put right ("fixed my problem", "resolved the issue"): praise, though "problem" is a complaint word.
         "resolved",
         r"\b(?:fixed|solved|resolved|sorted(?:_out)?|dealt\s+with|handled|cleared\s+up|straightened\s+out)\s+(?:out\s+)?"
@@ -189,7 +240,9 @@ _CUES: tuple[tuple[str, str], ...] = (
         # Someone delivering waited for the customer: patience, not a complaint about waiting.
         "kindly_waited",
         r"\b(?:driver|rider|courier|he|she)\s+(?:(?:kindly|patiently|happily|even|also|then)\s+)?waited\b"
-        r"|\bwaited\s+(?:patiently|kindly)\s+(?:at|outside|by|in|while)\b",
+        r"|\bwaited\s+(?:patiently|kindly)\s+(?:at|outside|by|in|while)\b"
+        r"|\beven\s+waited\b|(?<!\bi\s)(?<!\bwe\s)\bwaited\s+(?:for\s+me\s+|for\s+us\s+)?(?:while|whilst|until|till)\s+"
+        r"(?:i|we)\b",
     ),
     (
         # Texture that means undercooked for this food ("the rice was crunchy"), whatever it means for crisps.
@@ -274,11 +327,13 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         "best_possible",
         r"\b(?:couldn't|could\s+not|can't|cannot)\s+(?:be|have\s+been|get|have\s+got)\s+(?:any\s+)?"
-        r"(?:happier|better|nicer|faster|quicker|tastier)\b",
+        r"(?:happier|better|nicer|faster|quicker|tastier)\b"
+        r"|\b(?:couldn't|could\s+not|can't|cannot)\s+(?:have\s+)?(?:asked|ask|wished|wish)\s+for\s+(?:a\s+|any\s+)?"
+        r"(?:better|more|nicer|faster|quicker|tastier)\b",
     ),
     (
         "no_trouble",
-        r"\b(?:no|never(?:\s+had)?(?:\s+(?:a|an|any))?|not\s+(?:a|one)|without(?:\s+(?:a|an|any))?)\s+(?:single\s+)?"
+        r"\b(?:no|zero|never(?:\s+had)?(?:\s+(?:a|an|any))?|not\s+(?:a|one)|without(?:\s+(?:a|an|any))?)\s+(?:single\s+)?"
         r"(?:issues?|problems?|complaints?|delays?|faults?|hiccups?|hassles?|trouble)\b",
     ),
     (
@@ -302,7 +357,9 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         "still_missing",
         r"\bstill\s+(?:no|not|nothing|none|missing|hasn't|haven't|hadn't|isn't|wasn't|aren't|weren't|don't|doesn't"
-        r"|didn't|can't|won't)\b",
+        r"|didn't|can't|won't)\b"
+        # "Where's my food??": asked of what should have come.
+        r"|\bwhere(?:'s|\s+is|\s+the\s+hell\s+is)\s+(?:my|our)\s+(?:food|order|refund|delivery|driver|money|meal)\b",
     ),
     (
         "foreign_object",
@@ -366,6 +423,8 @@ _IGNORED_REQUEST = re.compile(
 )
 
 
+# "No beer with the deal please", "please no onions": "no" in a request excludes something, it is no complaint.
+_EXCLUSION = re.compile(r"(?<=\bplease\s)no\b|\bno\b(?=[^.!?,;:]*\bplease\W*(?:$|[.!?]))", re.IGNORECASE)
 # "I asked for no onions", "ordered it without cheese": what the customer excluded; if it turns up later in the review
 # ("... and it was full of onions"), the request was ignored.
 _EXCLUDED = re.compile(
@@ -538,10 +597,15 @@ _NOT_FOLDED = frozenset(
         "played",
         "playing",
         "stalling",
+        "crisps",
     ]
 )
 
-_NOT_FOLD_TARGETS = frozenset(["sete", "sfete", "hak"])
+# Entries nothing folds onto: VADER's slang, and praise whose other inflections are complaints or facts ("smashed",
+# "cracked", "bangers", "guts").
+_NOT_FOLD_TARGETS = frozenset(
+    ["sete", "sfete", "hak", "smashing", "cracking", "belting", "banger", "banging", "gutted", "crisp", "stoked"]
+)
 
 
 @cache
@@ -716,7 +780,35 @@ _STANCE = re.compile(
 )
 
 
-def _degree_words(text: str) -> str:
+# Complaint words that are degree adverbs before praise ("dead impressed", "ridiculously good", "stupidly cheap",
+# "insanely tasty"): read as "really" there; before anything else they keep their own sense ("dead battery").
+_NEGATIVE_DEGREE = re.compile(
+    r"\b(?:dead|mad|crazy|insanely|ridiculously|stupidly|obscenely|scarily|scary|sinfully|wickedly|dangerously"
+    r"|disgustingly|criminally|unreasonably|absurdly|outrageously|ludicrously|unbelievably|bloody|damn|damned"
+    r"|freaking|wildly|shockingly|awfully|terribly|insane|proper)\s+(?=([a-z][\w'-]*))",
+    re.IGNORECASE,
+)
+
+
+def _valence(word: str, lexicon: Mapping[str, float]) -> float:
+    """A word's valence, read through its inflection when the lexicons lack it ("tastiest" as "tasty")."""
+    if word in lexicon:
+        return lexicon[word]
+    entries = _stems().get(stem(word), []) if _inflected(word) else []
+    return next((lexicon[entry] for entry in entries if _may_fold(word, entry)), 0.0)
+
+
+# British degree adverbs that are words of their own too ("well rude", "proper tasty"; VADER's "well" is praise).
+_PLAIN_DEGREE = re.compile(r"\b(?<!\bas\s)(?:well|proper)\s+(?=([a-z][\w'-]*))", re.IGNORECASE)
+
+
+def _degree_words(text: str, lexicon: Mapping[str, float]) -> str:
+    text = _NEGATIVE_DEGREE.sub(
+        lambda match: "really " if _valence(match.group(1).lower(), lexicon) > 0 else match.group(), text
+    )
+    text = _PLAIN_DEGREE.sub(
+        lambda match: "really " if _valence(match.group(1).lower(), lexicon) != 0 else match.group(), text
+    )
     text = _STANCE.sub("really", text)
     text = _PRETTY.sub(lambda match: match.group() if match.group(1) else "quite ", text)
     return _BOOSTER_PRAISE.sub("booster_praise", text)
@@ -761,6 +853,119 @@ def _plain_ing(following: list[str], lexicon: Mapping[str, float]) -> bool:
     return verb.endswith("ing") and len(verb) > 5 and verb not in lexicon and verb != "asking"
 
 
+# A negated verb that states no failure: a thought or an expectation ("wasn't expecting it so soon", "didn't know
+# you did breakfast", "don't mind"), a need ("we don't need cutlery").
+_THOUGHT = frozenset(
+    [
+        "expect",
+        "expecting",
+        "expected",
+        "think",
+        "thinking",
+        "thought",
+        "know",
+        "knew",
+        "realise",
+        "realize",
+        "realised",
+        "realized",
+        "mind",
+        "need",
+        "needed",
+        "want",
+        "wanted",
+        "usually",
+        "normally",
+        "tend",
+        "often",
+    ]
+)
+# A diet or a habit ("my son doesn't eat spicy food", "we can't have dairy", "I don't like onions"), unless what is
+# refused is the order itself ("can't eat this", "didn't like the sauce").
+_HABIT_NEGATORS = frozenset(["don't", "doesn't", "can't", "cannot", "won't"])
+_HABITS = frozenset(["eat", "drink", "have", "like", "take", "do", "touch"])
+_THE_ORDER = frozenset(
+    [
+        "it",
+        "this",
+        "that",
+        "them",
+        "these",
+        "those",
+        "the",
+        "my",
+        "our",
+        "your",
+        "any",
+        "much",
+        "more",
+        "half",
+        "a",
+        "an",
+        "anything",
+        "one",
+        "their",
+        "his",
+        "her",
+        "its",
+        "enough",
+    ]
+)
+# Not done yet by the customer ("haven't eaten it yet", "haven't tried it yet"): a fact, not a failure.
+_NOT_YET = frozenset(["eaten", "tried", "opened", "tasted", "had", "started", "finished", "used", "checked", "touched"])
+# An instruction to whoever delivers ("Don't ring the bell", "don't forget the sauce").
+_INSTRUCTIONS = frozenset(
+    [
+        "ring",
+        "knock",
+        "buzz",
+        "call",
+        "phone",
+        "text",
+        "leave",
+        "put",
+        "add",
+        "include",
+        "send",
+        "bring",
+        "worry",
+        "forget",
+        "honk",
+        "wake",
+        "use",
+        "come",
+    ]
+)
+# "won't be home until 7": where someone will be.
+_WHEREABOUTS = frozenset(["home", "in", "around", "there", "available", "at", "out", "able", "here", "back"])
+# What "Don't ..." advises others against, at the start of a clause.
+_WARNED = frozenset(["bother", "waste", "order", "buy", "trust", "risk", "expect", "touch", "even"])
+
+
+def _clause_start(words: list[str], index: int) -> bool:
+    return index == 0 or words[index - 1][-1:] in ".!?,;:" or words[index - 1].lower() in ("just", "so", "and")
+
+
+def _no_failure(words: list[str], bare: list[str], index: int) -> bool:
+    """Whether the negator at ``index`` negates a thought, a habit, a customer's not-yet or an instruction."""
+    word, following = bare[index], [other for other in bare[index + 1 : index + 6] if other]
+    if not following:
+        return False
+    verb = following[0]
+    if verb in _THOUGHT:
+        return True
+    after = following[1] if len(following) > 1 else ""
+    if word in _HABIT_NEGATORS and verb in _HABITS and after not in _THE_ORDER:
+        return True
+    if word == "don't" and verb == "have" and after in ("a", "an") and index and bare[index - 1] in ("i", "we"):
+        return True  # "I don't have a car", "we don't have a doorbell"
+    if verb in _NOT_YET and "yet" in following[1:4] and (index == 0 or bare[index - 1] in ("i", "we")):
+        return True
+    if verb == "be" and after in _WHEREABOUTS and after != "back":
+        return True
+    return word == "don't" and verb in _INSTRUCTIONS and _clause_start(words, index)
+
+
 def _negations(text: str, lexicon: Mapping[str, float]) -> str:
     words = text.split(" ")
     bare = [word.strip('.,;:!?"()').lower() for word in words]
@@ -782,11 +987,16 @@ def _negations(text: str, lexicon: Mapping[str, float]) -> str:
                 words[index + offset] = re.sub(r"[\w'-]+", "", words[index + offset], count=1)
         elif word == "without" and _plain_ing(bare[index + 1 : index + 3], lexicon):
             words[index] = "negated_action"  # "closed it without even reading it": something not done
+        elif word == "don't" and _clause_start(words, index) and following[0] in _WARNED:
+            # "Don't bother", "Don't waste your money", "Don't order from here": advice to others, a complaint.
+            words[index] = "warning"
+            if following[0] in lexicon:
+                words[index + 1] = re.sub(r"[\w'-]+", "", words[index + 1], count=1)
         elif word in _NEGATORS or word == "no":
             # "won't refund me", "no refund": VADER would reverse the cue into praise. "couldn't eat it": VADER
             # sees no sentiment word to negate. ("no" alone negates facts too: "no onions, as asked".)
             negates_a_want = any(other in wanted for other in following)
-            if negates_a_want or (word != "no" and not judged):
+            if negates_a_want or (word != "no" and not judged and not _no_failure(words, bare, index)):
                 words[index] = "negated_action"
     return " ".join(words)
 
@@ -808,6 +1018,7 @@ def clauses(text: str) -> list[str]:
     text = _UNCONTRACTED.sub(lambda match: _CONTRACTED[match.group(1).lower()], text)
     text = _phrases().sub(_phrase_token, text)
     text = re.sub(r"\bno[\s-]one\b", "nobody", text, flags=re.IGNORECASE)
+    text = _EXCLUSION.sub("without", text)
     text = _excluded(text)
     text = _mismatch(text)
     text = _IGNORED_REQUEST.sub(r"\1ignored_request", text)
@@ -815,7 +1026,7 @@ def clauses(text: str) -> list[str]:
     text = _COST_SIZE.sub(lambda match: (match.group(1) or "") + "price_high", text)
     for token, pattern in _cues():
         text = pattern.sub(token, text)
-    text = _degree_words(text)
+    text = _degree_words(text, lexicon)
     text = _fold(text, lexicon)
     text = _recurring(text, lexicon)
     text = _unmet(text, lexicon)
@@ -880,15 +1091,53 @@ def _contrasted(parts: list[str], scores: list[float]) -> bool:
     return False
 
 
+# Praise as an exclamation on its own ("Oh great,", "Just brilliant.", "Great, just great."): in a review that
+# complains, it is sarcasm and says the complaint again.
+_INTERJECTION = (
+    r"(?:great|brilliant|lovely|wonderful|perfect|fantastic|marvell?ous|super|fab|fabulous|nice|amazing|excellent"
+    r"|joy|cheers)"
+)
+_SARCASM = re.compile(rf"^\W*(?:oh|ah|well|just|yeah|wow)\W+{_INTERJECTION}\W*$", re.IGNORECASE)
+_BARE_INTERJECTION = re.compile(rf"^\W*{_INTERJECTION}\W*$", re.IGNORECASE)
+
+
+def _sarcasm(parts: list[str], scores: list[float]) -> list[float]:
+    if not any(score < 0 for score in scores):
+        return scores
+    flipped = list(scores)
+    for index, part in enumerate(parts):
+        if _SARCASM.search(part):
+            flipped[index] = -abs(scores[index])
+            if index and _BARE_INTERJECTION.search(parts[index - 1]):
+                flipped[index - 1] = -abs(scores[index - 1])
+    return flipped
+
+
+# Concessive praise: a complaint conceded before a contrast word and the verdict that it was worth it ("Pricey, but
+# worth every penny", "A long wait but worth it"). The verdict is the review's point; the complaint weighs little.
+_WORTH_VERDICT = re.compile(r"^\W*(?:but|though|although|yet)\b.*\b(?:well_)?worth", re.IGNORECASE)
+CONCESSION_WEIGHT = 0.25
+
+
+def _conceded(parts: list[str], scores: list[float]) -> bool:
+    return any(
+        score > 0 and _WORTH_VERDICT.search(part) and index and scores[index - 1] < 0
+        for index, (part, score) in enumerate(zip(parts, scores, strict=True))
+    )
+
+
 def sentiment(text: str) -> dict[str, Any]:
     """Comprehend's DetectSentiment answer for ``text`` (see the module docstring for how it is computed)."""
     analyzer = _analyzer()
     parts = clauses(text)
     asking = any(part.rstrip().endswith("?") or _REQUEST.search(part) for part in parts)
-    scores = _elliptic(parts, [_score(analyzer, clause, asking) for clause in parts])
+    scores = _sarcasm(parts, _elliptic(parts, [_score(analyzer, clause, asking) for clause in parts]))
+    conceded = _conceded(parts, scores)
+    if conceded:
+        scores = [score * CONCESSION_WEIGHT if score < 0 else score for score in scores]
     praise_evidence = sum(score for score in scores if score > 0)
     complaint_evidence = -sum(score for score in scores if score < 0)
-    if _contrasted(parts, scores):
+    if not conceded and _contrasted(parts, scores):
         praise_evidence *= CONTRAST_PAIR_WEIGHT
         complaint_evidence *= CONTRAST_PAIR_WEIGHT
     elif min(praise_evidence, complaint_evidence) >= CONTRAST_FLOOR:
