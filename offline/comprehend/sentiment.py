@@ -181,15 +181,19 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"|[?:]\s*(?:none|nothing)\b|\b(?:is|was)\s+(?:none|nothing)\b)",
     ),
     (
-        # Weather is the circumstance, not the complaint ("absolutely chucking it down", "on a cold night", "despite
-        # the rain"): a delivery made in it is praise, the weather itself no complaint. "Left in the rain" stays one.
-        "weather",
+        # The weather or the day had is the circumstance, not the complaint ("absolutely chucking it down", "on a
+        # cold night", "despite the rain", "after a rubbish day at work"): a meal that helped is praise, the
+        # circumstance itself no complaint. "Left in the rain" stays one.
+        "circumstance",
         r"\b(?:chucking|pouring|tipping|bucketing|lashing|teeming|pissing)\s+(?:it\s+)?down\b"
         r"|\b(?:pouring|heavy|torrential|freezing|driving)\s+rain\b"
         r"|\b(?:despite|even\s+in|through)\s+(?:the|all\s+the|this)\s+(?:rain|snow|storm|weather|wind|ice|cold|heat)\b"
         r"|\b(?:(?:really|very|so|bitterly|freezing|wet|miserable|rainy|stormy|cold|chilly|icy|snowy|windy|frosty|grey)"
         r"\s+){1,3}(?:night|nights|evening|evenings|day|days|morning|afternoon|weather|outside)\b"
-        r"|\b(?:horrible|awful|terrible|foul|filthy|dreadful|bad|nasty)\s+weather\b",
+        r"|\b(?:horrible|awful|terrible|foul|filthy|dreadful|bad|nasty)\s+weather\b"
+        r"|\bafter\s+(?:a|my|such\s+a|the)\s+(?:(?:really|very|so|long|rubbish|bad|hard|tough|stressful|awful|terrible"
+        r"|horrible|crap|crappy|busy|exhausting|rough|miserable|nightmare|manic|hectic)\s+){1,3}"
+        r"(?:day|week|shift|night|month)\b",
     ),
     (
         # Chewiness as some foods should have it ("the crust was blistered and chewy", "chewy bagels"), unlike meat.
@@ -197,6 +201,17 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"\b(?:crusts?|bases?|bagels?|cookies?|udon|mochi|dough|sourdough|bread)\s+(?:[\w'-]+\s+){0,4}?chewy\b"
         r"|\bchewy(?=\s+(?:crusts?|bases?|bagels?|cookies?|brownies?|noodles|udon|mochi|dough|sourdough|focaccia"
         r"|pretzels?|gnocchi|naan|bread)\b)",
+    ),
+    (
+        # Better than the rest ("puts the other places to shame", "blows the chains out of the water").
+        "outclasses",
+        r"\bput(?:s|ting)?\s+(?:[\w'-]+\s+){1,4}?to\s+shame\b|\bblows?\s+(?:[\w'-]+\s+){1,4}?out\s+of\s+the\s+water\b",
+    ),
+    (
+        # Loyalty stated as a refusal ("wouldn't go anywhere else", "never ordering from anywhere else").
+        "loyal",
+        r"\b(?:wouldn't|won't|never|will\s+never|not)\s+(?:be\s+)?(?:go|order|going|ordering|use|using|eat|eating"
+        r"|get|getting)\s+(?:(?:my|our)\s+[\w'-]+\s+)?(?:from\s+)?anywhere\s+else\b",
     ),
     (
         # Staff's treatment judged ("treated me like an idiot", "no way to treat a customer"): "treat" is no praise.
@@ -393,8 +408,11 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         # A past worry conceded ("I was sceptical, but it was worth it"): no complaint.
         "past_doubt",
-        r"\b(?:i|we)\s+(?:was|were|had\s+been|'d\s+been)\s+(?:a\s+bit\s+|a\s+little\s+|quite\s+|really\s+|so\s+)?"
-        r"(?:sceptical|skeptical|worried|unsure|doubtful|nervous|hesitant|apprehensive|dubious|wary)\b(?=[^.!?]{0,120}\bbut\b)",
+        r"(?:\b(?:i|we)\s+|^|(?<=[.!?]\s))(?:was|were|had\s+been|'d\s+been)\s+"
+        r"(?:a\s+bit\s+|a\s+little\s+|quite\s+|really\s+|so\s+)?"
+        r"(?:sceptical|skeptical|worried|unsure|doubtful|nervous|hesitant|apprehensive|dubious|wary|dreading"
+        r"|expecting\s+the\s+worst)\b(?=[^.!?]{0,120}\bbut\b)"
+        r"|\b(?:i|we)\s+(?:had\s+(?:my|our|some)\s+doubts|feared\s+the\s+worst)(?=[^.!?]{0,120}\bbut\b)",
     ),
     (
         # Days or weeks to get something ("took three days to get a reply", "waiting for two weeks").
@@ -870,6 +888,7 @@ _THOUGHT = frozenset(
         "realised",
         "realized",
         "mind",
+        "tell",
         "need",
         "needed",
         "want",
@@ -1001,20 +1020,57 @@ def _negations(text: str, lexicon: Mapping[str, float]) -> str:
     return " ".join(words)
 
 
+# A hedge softens a judgement: an adjective or an adverb ("a bit slow", "a little on the small side", "slightly
+# undercooked"). Before a noun "a little" is a size ("a little message on the box"), no judgement.
+_ADJECTIVE_ENDINGS = ("y", "ish", "er", "ed", "ing", "ful", "less", "ous", "ive", "al", "ic", "ble", "ent", "ant", "ly")
+_PLAIN_ADJECTIVES = frozenset(["slow", "late", "cold", "small", "thin", "long", "short", "hard", "soft", "weak", "off"])
+_JUDGED_AFTER_HEDGE = frozenset(["on", "too", "under", "over", "below", "behind", "out"])
+
+
+def _judgement(word: str, lexicon: Mapping[str, float]) -> bool:
+    return (
+        lexicon.get(word, 0.0) < 0
+        or word in _PLAIN_ADJECTIVES
+        or word in _JUDGED_AFTER_HEDGE
+        or (word.endswith(_ADJECTIVE_ENDINGS) and len(word) > 3)
+    )
+
+
 def _hedges(text: str, lexicon: Mapping[str, float]) -> str:
     def mark(match: re.Match[str]) -> str:
         after = match.group(1).lower()
-        if after in _NOT_HEDGED or lexicon.get(after, 0.0) > 0:
+        if after in _NOT_HEDGED or lexicon.get(after, 0.0) > 0 or not _judgement(after, lexicon):
             return match.group()
         return "mild_complaint "
 
     return _HEDGE.sub(mark, text)
 
 
+# Review emojis VADER's emoji descriptions score as nothing ("thumbs up", "face with rolling eyes"), as tokens.
+_EMOJI = {
+    "\U0001f44d": "thumbs_up",
+    "\U0001f44e": "thumbs_down",
+    "\U0001f644": "eye_roll",
+    "\U0001f924": "drooling",
+    "\U0001f60b": "drooling",
+    "\U0001f4af": "hundred_points",
+    "\U0001f64c": "applause",
+    "\U0001f44f": "applause",
+    "\u2764": "heart",
+    "\u2665": "heart",
+    "\U0001f621": "angry_face",
+    "\U0001f92c": "angry_face",
+    "\U0001f624": "angry_face",
+    "\U0001f922": "sickened",
+    "\U0001f92e": "sickened",
+}
+_EMOJIS = re.compile("(" + "|".join(_EMOJI) + ")\ufe0f?")
+
+
 def clauses(text: str) -> list[str]:
     """``text`` with its cues turned into lexicon tokens, cut where praise and complaint are usually separated."""
     lexicon = _analyzer().lexicon
-    text = " ".join(text.replace("\u2019", "'").split())
+    text = " ".join(_EMOJIS.sub(lambda match: f" {_EMOJI[match.group(1)]} ", text.replace("\u2019", "'")).split())
     text = _UNCONTRACTED.sub(lambda match: _CONTRACTED[match.group(1).lower()], text)
     text = _phrases().sub(_phrase_token, text)
     text = re.sub(r"\bno[\s-]one\b", "nobody", text, flags=re.IGNORECASE)
