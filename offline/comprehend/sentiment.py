@@ -8,8 +8,11 @@ praise and a complaint side by side MIXED. How a review is scored:
 1. Cues become lexicon tokens. The multi-word cues of :data:`LEXICON_FILE` ("money back", "never arrived", "spot
    on", "can't wait", "sorted it out", "let us down") are joined into one token each, matching their inflections too
    ("lets us down", "hit the spot" / "hits the spot"). Idioms a word list reads wrong are phrases there ("can't
-   wait" is praise, "a joke" a complaint), and so are commerce nouns VADER scores as sentiment: a gift card, loyalty
-   points, free delivery, happy hour name a means of payment or a scheme, not praise (0.0). Then the patterns of
+   wait" is praise, "a joke" a complaint, "a steal" a bargain, "way off" wrong), and so are words VADER scores as
+   sentiment that a review uses as plain nouns or verbs: a gift card, loyalty points, free delivery, happy hour name
+   a means of payment or a scheme; "treat" is a verb as often as praise ("how they treat customers"), "hand",
+   "friend", "alone", "starving" say nothing of the order (0.0). Review emojis VADER cannot read ("thumbs up",
+   "face with rolling eyes") become tokens of their own (:data:`_EMOJI`). Then the patterns of
    :data:`_CUES` turn a kind of complaint or praise that no single word carries into a token whose valence is in
    the lexicon's ``rules``, each pattern with its example beside it. The families: waits and lateness (an hour or
    more, days for a reply, "40 minutes after the estimated time"); the order's integrity (eaten or opened on the
@@ -18,29 +21,44 @@ praise and a complaint side by side MIXED. How a review is scored:
    judged "huge"); problems put right ("fixed my problem", "refunded the missing drink", "the refund landed");
    decline ("gone downhill", "used to be great"); ratings ("five stars"); difficulty ("hard to read"); unmet
    expectations ("could have been crispier", "was hoping for a nice meal"); a failure that recurs ("keeps
-   freezing").
+   freezing"); the circumstance rather than the complaint (the weather, "on a cold night", "after a rubbish day at
+   work"); a complaint that is praise in disguise ("my only complaint is that I didn't order more"); a complaint
+   denied ("haven't had a bad meal yet", "never had to chase an order"); loyalty ("wouldn't go anywhere else") and
+   comparison ("puts the others to shame"); treatment ("treated me like an idiot"); inaccuracy ("the estimates are
+   always off"); food left on the pavement; chewiness where it belongs (a crust, a bagel).
 2. Suffix folding (:func:`stem`, :func:`_fold`): a word neither lexicon knows is read as the entry it inflects
    ("quickest", "quicker", "quickly" -> "quick"; "soaking" -> "soaked"; "politely" -> "polite"), and a domain entry
    speaks for VADER's inflections of it ("cancelled" -1.5 here, so "cancels" too). Only inflected words fold, verb
    forms only into verb forms; :data:`_NOT_FOLDED` lists the words whose suffix is no inflection ("lately",
-   "toppings"). "pretty slow" is a degree adverb, "the dessert was incredible" praise.
+   "toppings"). Degree words are read as degree words: "pretty slow", and a complaint word before praise ("dead
+   impressed", "ridiculously good", "insanely tasty") or British "well" and "proper" before a judgement ("well
+   rude") read as "really"; "the dessert was incredible" is praise.
 3. Negation scope (:func:`_negations`): VADER reverses a sentiment word up to three words after a negator ("not
    bad"). Cases it gets wrong are rewritten before it scores: a negated plain verb ("couldn't eat it", "nothing
    happened", "without even reading it") is a failure and becomes ``negated_action``; a negated *wanted* cue ("won't
    refund me", "no refund", the lexicon's ``wanted`` list) stays a complaint; "never" before a complaint ("never
    disappoints", "never lets us down") is praise (``no_trouble``), stronger than VADER's reversal; "nobody" becomes
-   a negator. A hedge before a complaint or an unknown word ("a bit slow") marks a mild complaint
-   (``mild_complaint``) instead of dampening it to nothing: Comprehend calls those NEGATIVE.
+   a negator. A negated verb that states no failure is left alone (:func:`_no_failure`): a thought or an
+   expectation ("wasn't expecting it so soon", "didn't know you did breakfast"), a diet or a habit ("my son doesn't
+   eat spicy food", unlike "couldn't eat it"), what the customer has not done yet ("haven't eaten it yet"), an
+   instruction ("don't ring the bell"), whereabouts ("won't be home until 7"). "Don't bother", "don't waste your
+   money" are advice against the place (``warning``), and "no" in a request ("no beer with the deal please")
+   excludes rather than complains. A hedge before a complaint or a word that judges ("a bit slow", "a little on
+   the small side") marks a mild complaint (``mild_complaint``) instead of dampening it to nothing: Comprehend calls
+   those NEGATIVE; before a noun ("a little message on the box") it is a size.
 4. The review is cut into clauses, at sentence ends, commas, colons and semicolons, and before a contrast word
    ("but", "though", "however", "shame", "unfortunately"): praise and complaint in one sentence ("Fast delivery, but
    the pizza was cold.") are weighed apart instead of cancelling out. VADER scores each clause (``compound``,
    -1..1). A clause in the evaluative frame "the X was Y" weighs :data:`FRAME_WEIGHT`; a question
    :data:`QUESTION_WEIGHT`; the praise of a request ("Please make sure it's hot") or of a courtesy closing one
    :data:`REQUEST_WEIGHT`. A clause that only denies the one before ("the app is great, the support is not", "the
-   food less so") takes the opposite of its score.
-5. Each side's evidence is the sum of its clauses' scores. A contrast word joining clauses of opposite sign makes
-   both sides weigh :data:`CONTRAST_PAIR_WEIGHT` (the writer means both, however faint one is); otherwise, when both
-   sides have some, both weigh :data:`CONTRAST_WEIGHT`. Evidence becomes a likelihood that the review holds praise
+   food less so") takes the opposite of its score. In a review that complains, praise exclaimed on its own ("Oh
+   great, cold chips again") is sarcasm and counts as a complaint (:func:`_sarcasm`).
+5. Each side's evidence is the sum of its clauses' scores. A complaint conceded before a verdict that it was
+   worth it ("Pricey, but worth every penny") weighs :data:`CONCESSION_WEIGHT`: the verdict is the point.
+   Otherwise a contrast word joining clauses of opposite sign makes both sides weigh :data:`CONTRAST_PAIR_WEIGHT`
+   (the writer means both, however faint one is); otherwise, when both sides have some, both weigh
+   :data:`CONTRAST_WEIGHT`. Evidence becomes a likelihood that the review holds praise
    (``p``) or a complaint (``n``): ``1 - exp(-evidence / EVIDENCE_SCALE)``, even odds at :data:`EVEN_ODDS_EVIDENCE`.
 6. Taking the two as independent, the four scores are the four outcomes, and sum to 1:
    Positive ``p(1-n)``, Negative ``n(1-p)``, Mixed ``pn``, Neutral ``(1-p)(1-n)``. So the answer is MIXED when
@@ -53,8 +71,8 @@ grows with the square of a clause's length.
 
 The scores are calibrated heuristics, not a model's probabilities. The constants and the lexicon were tuned on the
 train split of tests/fixtures/sentiment/reviews.jsonl; tests/test_offline_comprehend_accuracy.py reports both
-splits. Words outside VADER's lexicon and this one score nothing, sarcasm and irony are read literally, and context
-beyond a clause is not seen: that is where it differs from Comprehend most.
+splits. Words outside VADER's lexicon and this one score nothing, sarcasm and irony are read literally (but for the
+exclaimed praise above), and context beyond a clause is not seen: that is where it differs from Comprehend most.
 """
 
 from __future__ import annotations
@@ -92,7 +110,10 @@ QUESTION_WEIGHT = 0.5
 REQUEST_WEIGHT = 0.35
 _REQUEST = re.compile(
     r"^\W*(?:(?:and|so|also)\s+)?(?:please|kindly|can\s+you|could\s+you|would\s+you|will\s+you|make\s+sure"
-    r"|(?:i|we)(?:'d|\s+would)[\s_]+(?:like|love)|(?:i|we)[\s_]+would_like|is\s+it\s+possible)\b|\bplease\W*$",
+    r"|(?:i|we)(?:'d|\s+would)[\s_]+(?:like|love)|(?:i|we)[\s_]+would_like|is\s+it\s+possible)\b|\bplease\W*$"
+    # An instruction put as a negation ("Don't need any cutlery", "No need to ring").
+    r"|^\W*(?:(?:we|i)\s+)?(?:don't|do\s+not)\s+(?:need|ring|knock|buzz|call|leave|put|add|include|send|bring|forget)\b"
+    r"|^\W*no\s+need\s+(?:for|to)\b",
     re.IGNORECASE,
 )
 _COURTESY = re.compile(
@@ -229,7 +250,7 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         # "Haven't had a bad meal yet", "yet to have a bad order": a complaint denied is praise.
         "no_trouble",
-        r"\b(?:haven't|hasn't|not|yet\s+to|never)\s+(?:had|have|got|get|received)\s+(?:a|an|one|any)\s+"
+        r"\b(?:haven't|hasn't|not|yet\s+to|never)\s+(?:once\s+|ever\s+)?(?:had|have|got|get|received)\s+(?:a|an|one|any)\s+"
         r"(?:single\s+)?(?:bad|poor|cold|late|wrong|disappointing|terrible|awful|dodgy|rubbish)\b"
         # "Never had to chase an order", "didn't have to wait": the chore a bad service makes, spared.
         r"|\b(?:never|didn't|haven't\s+ever|not\s+once)\s+(?:had|have|needed|need|having)?\s*to\s+"
@@ -256,14 +277,23 @@ _CUES: tuple[tuple[str, str], ...] = (
         "kindly_waited",
         r"\b(?:driver|rider|courier|he|she)\s+(?:(?:kindly|patiently|happily|even|also|then)\s+)?waited\b"
         r"|\bwaited\s+(?:patiently|kindly)\s+(?:at|outside|by|in|while)\b"
-        r"|\beven\s+waited\b|(?<!\bi\s)(?<!\bwe\s)\bwaited\s+(?:for\s+me\s+|for\s+us\s+)?(?:while|whilst|until|till)\s+"
+        r"|\beven\s+waited\b|\b(?<!\bi\s)(?<!\bwe\s)waited\s+(?:for\s+me\s+|for\s+us\s+)?(?:while|whilst|until|till)\s+"
         r"(?:i|we)\b",
     ),
     (
         # Texture that means undercooked for this food ("the rice was crunchy"), whatever it means for crisps.
         "undercooked_texture",
         r"\b(?:rice|pasta|noodles|beans|lentils|potatoes|chickpeas|spaghetti|risotto)\s+(?:was|were|is|are)\s+"
-        r"(?:(?:still|really|so|very|a\s+bit|slightly)\s+)?(?:crunchy|hard|crispy|chalky)\b",
+        r"(?:(?:still|really|so|very|a\s+bit|slightly)\s+)?(?:crunchy|hard|crispy|chalky)\b"
+        # Meat that should be cooked through ("the chicken was pink inside").
+        r"|\b(?:chicken|pork|turkey|sausages?)\s+(?:was|were|is|are)\s+(?:(?:still|really|so|very|a\s+bit|slightly)\s+)?"
+        r"(?:pink|bloody|raw)\b",
+    ),
+    (
+        # Left where food should not be ("left on the pavement", "dumped it on the floor"); a doorstep may be asked for.
+        "dumped",
+        r"\b(?:left|dumped|put|placed|dropped|thrown|threw)\s+(?:it\s+|them\s+|(?:my|our|the)\s+(?:food|order|bag|meal)\s+)?"
+        r"(?:on|in)\s+the\s+(?:pavement|floor|ground|street|kerb|curb|road|gutter|grass|mud|puddle|bins?)\b",
     ),
     (
         # Standards that fell ("the quality has slipped").
@@ -453,7 +483,7 @@ _LATER_WORD = re.compile(r"(?<!\bno\s)(?<!without\s)\b([a-z]+)\b", re.IGNORECASE
 _EXCLUDED_REACH = 160
 # A cost judged by its size ("the service charge ... was huge", "a massive fee"): VADER reads "huge" as praise.
 _COST_SIZE = re.compile(
-    r"(\b(?:charges?|fees?|prices?|bill|costs?|surcharge)\b[^.!?;]{0,40}?\b)(?:huge|massive|enormous|high|hefty|insane"
+    r"(\b(?:charges?|fees?|prices?|bill|costs?|surcharge)\b[^.!?;,]{0,40}?\b)(?:huge|massive|enormous|high|hefty|insane"
     r"|crazy|ridiculous|steep)\b"
     r"|\b(?:huge|massive|enormous|hefty|insane|crazy|ridiculous)(?=\s+(?:[\w-]+\s+)?(?:charges?|fees?|prices?|bill|costs?"
     r"|surcharge)\b)",
