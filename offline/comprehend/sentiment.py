@@ -224,15 +224,21 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"|pretzels?|gnocchi|naan|bread)\b)",
     ),
     (
+        # Attention elsewhere ("more interested in their phones than serving me").
+        "indifferent",
+        r"\bmore\s+interested\s+in\b",
+    ),
+    (
         # Better than the rest ("puts the other places to shame", "blows the chains out of the water").
         "outclasses",
         r"\bput(?:s|ting)?\s+(?:[\w'-]+\s+){1,4}?to\s+shame\b|\bblows?\s+(?:[\w'-]+\s+){1,4}?out\s+of\s+the\s+water\b",
     ),
     (
-        # Loyalty stated as a refusal ("wouldn't go anywhere else", "never ordering from anywhere else").
+        # Loyalty ("wouldn't go anywhere else", "never ordering from anywhere else", "I keep coming back").
         "loyal",
         r"\b(?:wouldn't|won't|never|will\s+never|not)\s+(?:be\s+)?(?:go|order|going|ordering|use|using|eat|eating"
-        r"|get|getting)\s+(?:(?:my|our)\s+[\w'-]+\s+)?(?:from\s+)?anywhere\s+else\b",
+        r"|get|getting)\s+(?:(?:my|our)\s+[\w'-]+\s+)?(?:from\s+)?anywhere\s+else\b"
+        r"|\b(?:keep|keeps|kept|always)\s+(?:coming|going)\s+back\b",
     ),
     (
         # Staff's treatment judged ("treated me like an idiot", "no way to treat a customer"): "treat" is no praise.
@@ -442,7 +448,8 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"(?:a\s+bit\s+|a\s+little\s+|quite\s+|really\s+|so\s+)?"
         r"(?:sceptical|skeptical|worried|unsure|doubtful|nervous|hesitant|apprehensive|dubious|wary|dreading"
         r"|expecting\s+the\s+worst)\b(?=[^.!?]{0,120}\bbut\b)"
-        r"|\b(?:i|we)\s+(?:had\s+(?:my|our|some)\s+doubts|feared\s+the\s+worst)(?=[^.!?]{0,120}\bbut\b)",
+        r"|\b(?:i|we)\s+(?:had\s+(?:my|our|some)\s+doubts|feared\s+the\s+worst)(?=[^.!?]{0,120}\bbut\b)"
+        r"|\b(?:wasn't|weren't)\s+(?:too\s+|so\s+|really\s+|entirely\s+)?(?:sure|convinced)\b(?=[^.!?]{0,120}\bbut\b)",
     ),
     (
         # Days or weeks to get something ("took three days to get a reply", "waiting for two weeks").
@@ -547,7 +554,9 @@ def _mismatch(text: str) -> str:
 
 
 # A failure that recurs ("the app keeps freezing", "kept calling"), unless what recurs is good ("keeps improving").
-_RECURRING = re.compile(r"\b(keeps|kept)\s+(?:on\s+)?([a-z]+ing)\b", re.IGNORECASE)
+_RECURRING = re.compile(r"\b(keeps|kept|keep)\s+(?:on\s+)?([a-z]+ing)\b", re.IGNORECASE)
+# What a customer keeps doing out of loyalty ("I keep coming back").
+_RETURNING = frozenset(["coming", "going", "ordering", "returning", "improving", "getting_better"])
 # "Could have been crispier", "could be better": the praise word names what was missing, so it is a complaint.
 _UNMET = re.compile(
     r"\b(?:could_have_been|could(?:'ve|\s+have)\s+been|should(?:'ve|\s+have)\s+been|could\s+be|could\s+do)\s+"
@@ -805,7 +814,7 @@ def _fold(text: str, lexicon: Mapping[str, float]) -> str:
 
 def _recurring(text: str, lexicon: Mapping[str, float]) -> str:
     def mark(match: re.Match[str]) -> str:
-        if lexicon.get(match.group(2).lower(), 0.0) > 0:
+        if lexicon.get(match.group(2).lower(), 0.0) > 0 or match.group(2).lower() in _RETURNING:
             return match.group()
         return "recurring_fault " + match.group()[len(match.group(1)) :].lstrip()
 
@@ -833,7 +842,7 @@ _STANCE = re.compile(
 _NEGATIVE_DEGREE = re.compile(
     r"\b(?:dead|mad|crazy|insanely|ridiculously|stupidly|obscenely|scarily|scary|sinfully|wickedly|dangerously"
     r"|disgustingly|criminally|unreasonably|absurdly|outrageously|ludicrously|unbelievably|bloody|damn|damned"
-    r"|freaking|wildly|shockingly|awfully|terribly|insane|proper)\s+(?=([a-z][\w'-]*))",
+    r"|freaking|wildly|shockingly|awfully|terribly|insane)\s+(?=([a-z][\w'-]*))",
     re.IGNORECASE,
 )
 
