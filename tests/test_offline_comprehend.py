@@ -82,6 +82,23 @@ MECHANISMS = [
     ("The service was friendly, the food less so.", "MIXED"),
     ("Food was hot and fresh, the driver was grumpy though.", "MIXED"),
     ("I was sceptical about the price but it was worth it.", "POSITIVE"),
+    # round 5: degree words, circumstance, negated verbs that state no failure, advice, sarcasm, concession
+    ("Ridiculously good burger, dead friendly driver.", "POSITIVE"),
+    ("The driver was well rude.", "NEGATIVE"),
+    ("Delivered in the pouring rain on a freezing night and still piping hot.", "POSITIVE"),
+    ("Wasn't expecting much but it was lovely.", "POSITIVE"),
+    ("I don't eat meat, so please make it vegetarian.", "NEUTRAL"),
+    ("Haven't tried it yet, will update later.", "NEUTRAL"),
+    ("Don't knock, just text when you're outside.", "NEUTRAL"),
+    ("Don't bother ordering from here.", "NEGATIVE"),
+    ("Oh brilliant, the wrong order again.", "NEGATIVE"),
+    ("A bit pricey, but worth every penny.", "POSITIVE"),
+    ("My only complaint is that I didn't order more.", "POSITIVE"),
+    ("Not once had a bad delivery from them.", "POSITIVE"),
+    ("The tracking is way off every single time.", "NEGATIVE"),
+    ("That's no way to treat a customer.", "NEGATIVE"),
+    ("They wrote a little message on the box, so thoughtful.", "POSITIVE"),
+    ("Wouldn't order from anywhere else \U0001f44d", "POSITIVE"),
 ]
 
 

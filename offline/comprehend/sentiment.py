@@ -8,8 +8,11 @@ praise and a complaint side by side MIXED. How a review is scored:
 1. Cues become lexicon tokens. The multi-word cues of :data:`LEXICON_FILE` ("money back", "never arrived", "spot
    on", "can't wait", "sorted it out", "let us down") are joined into one token each, matching their inflections too
    ("lets us down", "hit the spot" / "hits the spot"). Idioms a word list reads wrong are phrases there ("can't
-   wait" is praise, "a joke" a complaint), and so are commerce nouns VADER scores as sentiment: a gift card, loyalty
-   points, free delivery, happy hour name a means of payment or a scheme, not praise (0.0). Then the patterns of
+   wait" is praise, "a joke" a complaint, "a steal" a bargain, "way off" wrong), and so are words VADER scores as
+   sentiment that a review uses as plain nouns or verbs: a gift card, loyalty points, free delivery, happy hour name
+   a means of payment or a scheme; "treat" is a verb as often as praise ("how they treat customers"), "hand",
+   "friend", "alone", "starving" say nothing of the order (0.0). Review emojis VADER cannot read ("thumbs up",
+   "face with rolling eyes") become tokens of their own (:data:`_EMOJI`). Then the patterns of
    :data:`_CUES` turn a kind of complaint or praise that no single word carries into a token whose valence is in
    the lexicon's ``rules``, each pattern with its example beside it. The families: waits and lateness (an hour or
    more, days for a reply, "40 minutes after the estimated time"); the order's integrity (eaten or opened on the
@@ -18,29 +21,44 @@ praise and a complaint side by side MIXED. How a review is scored:
    judged "huge"); problems put right ("fixed my problem", "refunded the missing drink", "the refund landed");
    decline ("gone downhill", "used to be great"); ratings ("five stars"); difficulty ("hard to read"); unmet
    expectations ("could have been crispier", "was hoping for a nice meal"); a failure that recurs ("keeps
-   freezing").
+   freezing"); the circumstance rather than the complaint (the weather, "on a cold night", "after a rubbish day at
+   work"); a complaint that is praise in disguise ("my only complaint is that I didn't order more"); a complaint
+   denied ("haven't had a bad meal yet", "never had to chase an order"); loyalty ("wouldn't go anywhere else") and
+   comparison ("puts the others to shame"); treatment ("treated me like an idiot"); inaccuracy ("the estimates are
+   always off"); food left on the pavement; chewiness where it belongs (a crust, a bagel).
 2. Suffix folding (:func:`stem`, :func:`_fold`): a word neither lexicon knows is read as the entry it inflects
    ("quickest", "quicker", "quickly" -> "quick"; "soaking" -> "soaked"; "politely" -> "polite"), and a domain entry
    speaks for VADER's inflections of it ("cancelled" -1.5 here, so "cancels" too). Only inflected words fold, verb
    forms only into verb forms; :data:`_NOT_FOLDED` lists the words whose suffix is no inflection ("lately",
-   "toppings"). "pretty slow" is a degree adverb, "the dessert was incredible" praise.
+   "toppings"). Degree words are read as degree words: "pretty slow", and a complaint word before praise ("dead
+   impressed", "ridiculously good", "insanely tasty") or British "well" and "proper" before a judgement ("well
+   rude") read as "really"; "the dessert was incredible" is praise.
 3. Negation scope (:func:`_negations`): VADER reverses a sentiment word up to three words after a negator ("not
    bad"). Cases it gets wrong are rewritten before it scores: a negated plain verb ("couldn't eat it", "nothing
    happened", "without even reading it") is a failure and becomes ``negated_action``; a negated *wanted* cue ("won't
    refund me", "no refund", the lexicon's ``wanted`` list) stays a complaint; "never" before a complaint ("never
    disappoints", "never lets us down") is praise (``no_trouble``), stronger than VADER's reversal; "nobody" becomes
-   a negator. A hedge before a complaint or an unknown word ("a bit slow") marks a mild complaint
-   (``mild_complaint``) instead of dampening it to nothing: Comprehend calls those NEGATIVE.
+   a negator. A negated verb that states no failure is left alone (:func:`_no_failure`): a thought or an
+   expectation ("wasn't expecting it so soon", "didn't know you did breakfast"), a diet or a habit ("my son doesn't
+   eat spicy food", unlike "couldn't eat it"), what the customer has not done yet ("haven't eaten it yet"), an
+   instruction ("don't ring the bell"), whereabouts ("won't be home until 7"). "Don't bother", "don't waste your
+   money" are advice against the place (``warning``), and "no" in a request ("no beer with the deal please")
+   excludes rather than complains. A hedge before a complaint or a word that judges ("a bit slow", "a little on
+   the small side") marks a mild complaint (``mild_complaint``) instead of dampening it to nothing: Comprehend calls
+   those NEGATIVE; before a noun ("a little message on the box") it is a size.
 4. The review is cut into clauses, at sentence ends, commas, colons and semicolons, and before a contrast word
    ("but", "though", "however", "shame", "unfortunately"): praise and complaint in one sentence ("Fast delivery, but
    the pizza was cold.") are weighed apart instead of cancelling out. VADER scores each clause (``compound``,
    -1..1). A clause in the evaluative frame "the X was Y" weighs :data:`FRAME_WEIGHT`; a question
    :data:`QUESTION_WEIGHT`; the praise of a request ("Please make sure it's hot") or of a courtesy closing one
    :data:`REQUEST_WEIGHT`. A clause that only denies the one before ("the app is great, the support is not", "the
-   food less so") takes the opposite of its score.
-5. Each side's evidence is the sum of its clauses' scores. A contrast word joining clauses of opposite sign makes
-   both sides weigh :data:`CONTRAST_PAIR_WEIGHT` (the writer means both, however faint one is); otherwise, when both
-   sides have some, both weigh :data:`CONTRAST_WEIGHT`. Evidence becomes a likelihood that the review holds praise
+   food less so") takes the opposite of its score. In a review that complains, praise exclaimed on its own ("Oh
+   great, cold chips again") is sarcasm and counts as a complaint (:func:`_sarcasm`).
+5. Each side's evidence is the sum of its clauses' scores. A complaint conceded before a verdict that it was
+   worth it ("Pricey, but worth every penny") weighs :data:`CONCESSION_WEIGHT`: the verdict is the point.
+   Otherwise a contrast word joining clauses of opposite sign makes both sides weigh :data:`CONTRAST_PAIR_WEIGHT`
+   (the writer means both, however faint one is); otherwise, when both sides have some, both weigh
+   :data:`CONTRAST_WEIGHT`. Evidence becomes a likelihood that the review holds praise
    (``p``) or a complaint (``n``): ``1 - exp(-evidence / EVIDENCE_SCALE)``, even odds at :data:`EVEN_ODDS_EVIDENCE`.
 6. Taking the two as independent, the four scores are the four outcomes, and sum to 1:
    Positive ``p(1-n)``, Negative ``n(1-p)``, Mixed ``pn``, Neutral ``(1-p)(1-n)``. So the answer is MIXED when
@@ -53,8 +71,8 @@ grows with the square of a clause's length.
 
 The scores are calibrated heuristics, not a model's probabilities. The constants and the lexicon were tuned on the
 train split of tests/fixtures/sentiment/reviews.jsonl; tests/test_offline_comprehend_accuracy.py reports both
-splits. Words outside VADER's lexicon and this one score nothing, sarcasm and irony are read literally, and context
-beyond a clause is not seen: that is where it differs from Comprehend most.
+splits. Words outside VADER's lexicon and this one score nothing, sarcasm and irony are read literally (but for the
+exclaimed praise above), and context beyond a clause is not seen: that is where it differs from Comprehend most.
 """
 
 from __future__ import annotations
@@ -92,7 +110,10 @@ QUESTION_WEIGHT = 0.5
 REQUEST_WEIGHT = 0.35
 _REQUEST = re.compile(
     r"^\W*(?:(?:and|so|also)\s+)?(?:please|kindly|can\s+you|could\s+you|would\s+you|will\s+you|make\s+sure"
-    r"|(?:i|we)(?:'d|\s+would)[\s_]+(?:like|love)|(?:i|we)[\s_]+would_like|is\s+it\s+possible)\b|\bplease\W*$",
+    r"|(?:i|we)(?:'d|\s+would)[\s_]+(?:like|love)|(?:i|we)[\s_]+would_like|is\s+it\s+possible)\b|\bplease\W*$"
+    # An instruction put as a negation ("Don't need any cutlery", "No need to ring").
+    r"|^\W*(?:(?:we|i)\s+)?(?:don't|do\s+not)\s+(?:need|ring|knock|buzz|call|leave|put|add|include|send|bring|forget)\b"
+    r"|^\W*no\s+need\s+(?:for|to)\b",
     re.IGNORECASE,
 )
 _COURTESY = re.compile(
@@ -170,6 +191,78 @@ _GAP = r"(?:\s+(?!(?:are|is|were|was|have|has|got)\b)[\w'-]+){0,4}?"
 # Each cue: the rule token it becomes (valence in the lexicon's "rules") and the pattern, applied in this order.
 _CUES: tuple[tuple[str, str], ...] = (
     (
+        # A complaint that is praise in disguise ("my only complaint is that I didn't order more", "only gripe: there
+        # wasn't enough of it", "only complaint? None."): read before the negations and "too" below see its parts.
+        "no_real_complaint",
+        r"\b(?:only|one|biggest|single)\s+(?:complaint|gripe|criticism|downside|issue|problem|negative|niggle|regret"
+        r"|con)\b[^.!?]{0,40}?(?:\b(?:didn't|did\s+not|should(?:'ve|\s+have)|wish\s+(?:i|we)(?:'d|\s+had))\s+"
+        r"(?:order(?:ed)?|get|got|buy|bought)\s+(?:more|extra|double|two|another|a\s+large(?:r)?|a\s+bigger)\b"
+        r"|\b(?:not|wasn't|isn't|weren't|aren't)\s+(?:enough|more)\b|\bthere\s+(?:wasn't|isn't)\s+more\b"
+        r"|\b(?:ran|run|runs)\s+out\b|\b(?:finished|gone|ate\s+it|over)\s+too\s+(?:fast|quickly|soon)\b"
+        r"|[?:]\s*(?:none|nothing)\b|\b(?:is|was)\s+(?:none|nothing)\b)",
+    ),
+    (
+        # The weather or the day had is the circumstance, not the complaint ("absolutely chucking it down", "on a
+        # cold night", "despite the rain", "after a rubbish day at work"): a meal that helped is praise, the
+        # circumstance itself no complaint. "Left in the rain" stays one.
+        "circumstance",
+        r"\b(?:chucking|pouring|tipping|bucketing|lashing|teeming|pissing)\s+(?:it\s+)?down\b"
+        r"|\b(?:pouring|heavy|torrential|freezing|driving)\s+rain\b"
+        r"|\b(?:despite|even\s+in|through)\s+(?:the|all\s+the|this)\s+(?:rain|snow|storm|weather|wind|ice|cold|heat)\b"
+        r"|\b(?:(?:really|very|so|bitterly|freezing|wet|miserable|rainy|stormy|cold|chilly|icy|snowy|windy|frosty|grey)"
+        r"\s+){1,3}(?:night|nights|evening|evenings|day|days|morning|afternoon|weather|outside)\b"
+        r"|\b(?:horrible|awful|terrible|foul|filthy|dreadful|bad|nasty)\s+weather\b"
+        r"|\bafter\s+(?:a|my|such\s+a|the)\s+(?:(?:really|very|so|long|rubbish|bad|hard|tough|stressful|awful|terrible"
+        r"|horrible|crap|crappy|busy|exhausting|rough|miserable|nightmare|manic|hectic)\s+){1,3}"
+        r"(?:day|week|shift|night|month)\b",
+    ),
+    (
+        # Chewiness as some foods should have it ("the crust was blistered and chewy", "chewy bagels"), unlike meat.
+        "pleasantly_chewy",
+        r"\b(?:crusts?|bases?|bagels?|cookies?|udon|mochi|dough|sourdough|bread)\s+(?:[\w'-]+\s+){0,4}?chewy\b"
+        r"|\bchewy(?=\s+(?:crusts?|bases?|bagels?|cookies?|brownies?|noodles|udon|mochi|dough|sourdough|focaccia"
+        r"|pretzels?|gnocchi|naan|bread)\b)",
+    ),
+    (
+        # Attention elsewhere ("more interested in their phones than serving me").
+        "indifferent",
+        r"\bmore\s+interested\s+in\b",
+    ),
+    (
+        # Better than the rest ("puts the other places to shame", "blows the chains out of the water").
+        "outclasses",
+        r"\bput(?:s|ting)?\s+(?:[\w'-]+\s+){1,4}?to\s+shame\b|\bblows?\s+(?:[\w'-]+\s+){1,4}?out\s+of\s+the\s+water\b",
+    ),
+    (
+        # Loyalty ("wouldn't go anywhere else", "never ordering from anywhere else", "I keep coming back").
+        "loyal",
+        r"\b(?:wouldn't|won't|never|will\s+never|not)\s+(?:be\s+)?(?:go|order|going|ordering|use|using|eat|eating"
+        r"|get|getting)\s+(?:(?:my|our)\s+[\w'-]+\s+)?(?:from\s+)?anywhere\s+else\b"
+        r"|\b(?:keep|keeps|kept|always)\s+(?:coming|going)\s+back\b",
+    ),
+    (
+        # Staff's treatment judged ("treated me like an idiot", "no way to treat a customer"): "treat" is no praise.
+        "mistreated",
+        r"\btreat(?:ed|s|ing)?\s+(?:me|us|customers?|people|them|him|her|everyone)\s+like\s+(?:an?\s+)?(?:\w+\s+)?"
+        r"(?:idiots?|dirt|rubbish|criminals?|children|child|nuisances?|muck|garbage|trash|inconvenience|nothing|fools?"
+        r"|suspects?|liars?)\b|\bno\s+way\s+to\s+treat\b",
+    ),
+    (
+        # A time or a place shown wrongly ("the delivery estimates are always off", "the pin was off").
+        "inaccurate",
+        r"\b(?:estimates?|eta|etas|timings?|tracking|tracker|times|map|pin|location|gps)\s+(?:is|are|was|were)\s+"
+        r"(?:(?:always|often|usually|completely|totally|a\s+bit|slightly|still|so|really)\s+)*off\b",
+    ),
+    (
+        # "Haven't had a bad meal yet", "yet to have a bad order": a complaint denied is praise.
+        "no_trouble",
+        r"\b(?:haven't|hasn't|not|yet\s+to|never)\s+(?:once\s+|ever\s+)?(?:had|have|got|get|received)\s+(?:a|an|one|any)\s+"
+        r"(?:single\s+)?(?:bad|poor|cold|late|wrong|disappointing|terrible|awful|dodgy|rubbish)\b"
+        # "Never had to chase an order", "didn't have to wait": the chore a bad service makes, spared.
+        r"|\b(?:never|didn't|haven't\s+ever|not\s+once)\s+(?:had|have|needed|need|having)?\s*to\s+"
+        r"(?:chase|wait|ask|call|ring|complain|worry|contact|remind|queue|follow\s+up|send\s+(?:it|anything)\s+back)\b",
+    ),
+    (
         # A problem put right ("fixed my problem", "resolved the issue"): praise, though "problem" is a complaint word.
         "resolved",
         r"\b(?:fixed|solved|resolved|sorted(?:_out)?|dealt\s+with|handled|cleared\s+up|straightened\s+out)\s+(?:out\s+)?"
@@ -189,13 +282,24 @@ _CUES: tuple[tuple[str, str], ...] = (
         # Someone delivering waited for the customer: patience, not a complaint about waiting.
         "kindly_waited",
         r"\b(?:driver|rider|courier|he|she)\s+(?:(?:kindly|patiently|happily|even|also|then)\s+)?waited\b"
-        r"|\bwaited\s+(?:patiently|kindly)\s+(?:at|outside|by|in|while)\b",
+        r"|\bwaited\s+(?:patiently|kindly)\s+(?:at|outside|by|in|while)\b"
+        r"|\beven\s+waited\b|\b(?<!\bi\s)(?<!\bwe\s)waited\s+(?:for\s+me\s+|for\s+us\s+)?(?:while|whilst|until|till)\s+"
+        r"(?:i|we)\b",
     ),
     (
         # Texture that means undercooked for this food ("the rice was crunchy"), whatever it means for crisps.
         "undercooked_texture",
         r"\b(?:rice|pasta|noodles|beans|lentils|potatoes|chickpeas|spaghetti|risotto)\s+(?:was|were|is|are)\s+"
-        r"(?:(?:still|really|so|very|a\s+bit|slightly)\s+)?(?:crunchy|hard|crispy|chalky)\b",
+        r"(?:(?:still|really|so|very|a\s+bit|slightly)\s+)?(?:crunchy|hard|crispy|chalky)\b"
+        # Meat that should be cooked through ("the chicken was pink inside").
+        r"|\b(?:chicken|pork|turkey|sausages?)\s+(?:was|were|is|are)\s+(?:(?:still|really|so|very|a\s+bit|slightly)\s+)?"
+        r"(?:pink|bloody|raw)\b",
+    ),
+    (
+        # Left where food should not be ("left on the pavement", "dumped it on the floor"); a doorstep may be asked for.
+        "dumped",
+        r"\b(?:left|dumped|put|placed|dropped|thrown|threw)\s+(?:it\s+|them\s+|(?:my|our|the)\s+(?:food|order|bag|meal)\s+)?"
+        r"(?:on|in)\s+the\s+(?:pavement|floor|ground|street|kerb|curb|road|gutter|grass|mud|puddle|bins?)\b",
     ),
     (
         # Standards that fell ("the quality has slipped").
@@ -274,11 +378,13 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         "best_possible",
         r"\b(?:couldn't|could\s+not|can't|cannot)\s+(?:be|have\s+been|get|have\s+got)\s+(?:any\s+)?"
-        r"(?:happier|better|nicer|faster|quicker|tastier)\b",
+        r"(?:happier|better|nicer|faster|quicker|tastier)\b"
+        r"|\b(?:couldn't|could\s+not|can't|cannot)\s+(?:have\s+)?(?:asked|ask|wished|wish)\s+for\s+(?:a\s+|any\s+)?"
+        r"(?:better|more|nicer|faster|quicker|tastier)\b",
     ),
     (
         "no_trouble",
-        r"\b(?:no|never(?:\s+had)?(?:\s+(?:a|an|any))?|not\s+(?:a|one)|without(?:\s+(?:a|an|any))?)\s+(?:single\s+)?"
+        r"\b(?:no|zero|never(?:\s+had)?(?:\s+(?:a|an|any))?|not\s+(?:a|one)|without(?:\s+(?:a|an|any))?)\s+(?:single\s+)?"
         r"(?:issues?|problems?|complaints?|delays?|faults?|hiccups?|hassles?|trouble)\b",
     ),
     (
@@ -302,7 +408,9 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         "still_missing",
         r"\bstill\s+(?:no|not|nothing|none|missing|hasn't|haven't|hadn't|isn't|wasn't|aren't|weren't|don't|doesn't"
-        r"|didn't|can't|won't)\b",
+        r"|didn't|can't|won't)\b"
+        # "Where's my food??": asked of what should have come.
+        r"|\bwhere(?:'s|\s+is|\s+the\s+hell\s+is)\s+(?:my|our)\s+(?:food|order|refund|delivery|driver|money|meal)\b",
     ),
     (
         "foreign_object",
@@ -336,8 +444,12 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         # A past worry conceded ("I was sceptical, but it was worth it"): no complaint.
         "past_doubt",
-        r"\b(?:i|we)\s+(?:was|were|had\s+been|'d\s+been)\s+(?:a\s+bit\s+|a\s+little\s+|quite\s+|really\s+|so\s+)?"
-        r"(?:sceptical|skeptical|worried|unsure|doubtful|nervous|hesitant|apprehensive|dubious|wary)\b(?=[^.!?]{0,120}\bbut\b)",
+        r"(?:\b(?:i|we)\s+|^|(?<=[.!?]\s))(?:was|were|had\s+been|'d\s+been)\s+"
+        r"(?:a\s+bit\s+|a\s+little\s+|quite\s+|really\s+|so\s+)?"
+        r"(?:sceptical|skeptical|worried|unsure|doubtful|nervous|hesitant|apprehensive|dubious|wary|dreading"
+        r"|expecting\s+the\s+worst)\b(?=[^.!?]{0,120}\bbut\b)"
+        r"|\b(?:i|we)\s+(?:had\s+(?:my|our|some)\s+doubts|feared\s+the\s+worst)(?=[^.!?]{0,120}\bbut\b)"
+        r"|\b(?:wasn't|weren't)\s+(?:too\s+|so\s+|really\s+|entirely\s+)?(?:sure|convinced)\b(?=[^.!?]{0,120}\bbut\b)",
     ),
     (
         # Days or weeks to get something ("took three days to get a reply", "waiting for two weeks").
@@ -366,6 +478,8 @@ _IGNORED_REQUEST = re.compile(
 )
 
 
+# "No beer with the deal please", "please no onions": "no" in a request excludes something, it is no complaint.
+_EXCLUSION = re.compile(r"(?<=\bplease\s)no\b|\bno\b(?=[^.!?,;:]*\bplease\W*(?:$|[.!?]))", re.IGNORECASE)
 # "I asked for no onions", "ordered it without cheese": what the customer excluded; if it turns up later in the review
 # ("... and it was full of onions"), the request was ignored.
 _EXCLUDED = re.compile(
@@ -376,7 +490,7 @@ _LATER_WORD = re.compile(r"(?<!\bno\s)(?<!without\s)\b([a-z]+)\b", re.IGNORECASE
 _EXCLUDED_REACH = 160
 # A cost judged by its size ("the service charge ... was huge", "a massive fee"): VADER reads "huge" as praise.
 _COST_SIZE = re.compile(
-    r"(\b(?:charges?|fees?|prices?|bill|costs?|surcharge)\b[^.!?;]{0,40}?\b)(?:huge|massive|enormous|high|hefty|insane"
+    r"(\b(?:charges?|fees?|prices?|bill|costs?|surcharge)\b[^.!?;,]{0,40}?\b)(?:huge|massive|enormous|high|hefty|insane"
     r"|crazy|ridiculous|steep)\b"
     r"|\b(?:huge|massive|enormous|hefty|insane|crazy|ridiculous)(?=\s+(?:[\w-]+\s+)?(?:charges?|fees?|prices?|bill|costs?"
     r"|surcharge)\b)",
@@ -440,7 +554,9 @@ def _mismatch(text: str) -> str:
 
 
 # A failure that recurs ("the app keeps freezing", "kept calling"), unless what recurs is good ("keeps improving").
-_RECURRING = re.compile(r"\b(keeps|kept)\s+(?:on\s+)?([a-z]+ing)\b", re.IGNORECASE)
+_RECURRING = re.compile(r"\b(keeps|kept|keep)\s+(?:on\s+)?([a-z]+ing)\b", re.IGNORECASE)
+# What a customer keeps doing out of loyalty ("I keep coming back").
+_RETURNING = frozenset(["coming", "going", "ordering", "returning", "improving", "getting_better"])
 # "Could have been crispier", "could be better": the praise word names what was missing, so it is a complaint.
 _UNMET = re.compile(
     r"\b(?:could_have_been|could(?:'ve|\s+have)\s+been|should(?:'ve|\s+have)\s+been|could\s+be|could\s+do)\s+"
@@ -538,10 +654,15 @@ _NOT_FOLDED = frozenset(
         "played",
         "playing",
         "stalling",
+        "crisps",
     ]
 )
 
-_NOT_FOLD_TARGETS = frozenset(["sete", "sfete", "hak"])
+# Entries nothing folds onto: VADER's slang, and praise whose other inflections are complaints or facts ("smashed",
+# "cracked", "bangers", "guts").
+_NOT_FOLD_TARGETS = frozenset(
+    ["sete", "sfete", "hak", "smashing", "cracking", "belting", "banger", "banging", "gutted", "crisp", "stoked"]
+)
 
 
 @cache
@@ -693,7 +814,7 @@ def _fold(text: str, lexicon: Mapping[str, float]) -> str:
 
 def _recurring(text: str, lexicon: Mapping[str, float]) -> str:
     def mark(match: re.Match[str]) -> str:
-        if lexicon.get(match.group(2).lower(), 0.0) > 0:
+        if lexicon.get(match.group(2).lower(), 0.0) > 0 or match.group(2).lower() in _RETURNING:
             return match.group()
         return "recurring_fault " + match.group()[len(match.group(1)) :].lstrip()
 
@@ -716,7 +837,35 @@ _STANCE = re.compile(
 )
 
 
-def _degree_words(text: str) -> str:
+# Complaint words that are degree adverbs before praise ("dead impressed", "ridiculously good", "stupidly cheap",
+# "insanely tasty"): read as "really" there; before anything else they keep their own sense ("dead battery").
+_NEGATIVE_DEGREE = re.compile(
+    r"\b(?:dead|mad|crazy|insanely|ridiculously|stupidly|obscenely|scarily|scary|sinfully|wickedly|dangerously"
+    r"|disgustingly|criminally|unreasonably|absurdly|outrageously|ludicrously|unbelievably|bloody|damn|damned"
+    r"|freaking|wildly|shockingly|awfully|terribly|insane)\s+(?=([a-z][\w'-]*))",
+    re.IGNORECASE,
+)
+
+
+def _valence(word: str, lexicon: Mapping[str, float]) -> float:
+    """A word's valence, read through its inflection when the lexicons lack it ("tastiest" as "tasty")."""
+    if word in lexicon:
+        return lexicon[word]
+    entries = _stems().get(stem(word), []) if _inflected(word) else []
+    return next((lexicon[entry] for entry in entries if _may_fold(word, entry)), 0.0)
+
+
+# British degree adverbs that are words of their own too ("well rude", "proper tasty"; VADER's "well" is praise).
+_PLAIN_DEGREE = re.compile(r"\b(?<!\bas\s)(?:well|proper)\s+(?=([a-z][\w'-]*))", re.IGNORECASE)
+
+
+def _degree_words(text: str, lexicon: Mapping[str, float]) -> str:
+    text = _NEGATIVE_DEGREE.sub(
+        lambda match: "really " if _valence(match.group(1).lower(), lexicon) > 0 else match.group(), text
+    )
+    text = _PLAIN_DEGREE.sub(
+        lambda match: "really " if _valence(match.group(1).lower(), lexicon) != 0 else match.group(), text
+    )
     text = _STANCE.sub("really", text)
     text = _PRETTY.sub(lambda match: match.group() if match.group(1) else "quite ", text)
     return _BOOSTER_PRAISE.sub("booster_praise", text)
@@ -761,6 +910,120 @@ def _plain_ing(following: list[str], lexicon: Mapping[str, float]) -> bool:
     return verb.endswith("ing") and len(verb) > 5 and verb not in lexicon and verb != "asking"
 
 
+# A negated verb that states no failure: a thought or an expectation ("wasn't expecting it so soon", "didn't know
+# you did breakfast", "don't mind"), a need ("we don't need cutlery").
+_THOUGHT = frozenset(
+    [
+        "expect",
+        "expecting",
+        "expected",
+        "think",
+        "thinking",
+        "thought",
+        "know",
+        "knew",
+        "realise",
+        "realize",
+        "realised",
+        "realized",
+        "mind",
+        "tell",
+        "need",
+        "needed",
+        "want",
+        "wanted",
+        "usually",
+        "normally",
+        "tend",
+        "often",
+    ]
+)
+# A diet or a habit ("my son doesn't eat spicy food", "we can't have dairy", "I don't like onions"), unless what is
+# refused is the order itself ("can't eat this", "didn't like the sauce").
+_HABIT_NEGATORS = frozenset(["don't", "doesn't", "can't", "cannot", "won't"])
+_HABITS = frozenset(["eat", "drink", "have", "like", "take", "do", "touch"])
+_THE_ORDER = frozenset(
+    [
+        "it",
+        "this",
+        "that",
+        "them",
+        "these",
+        "those",
+        "the",
+        "my",
+        "our",
+        "your",
+        "any",
+        "much",
+        "more",
+        "half",
+        "a",
+        "an",
+        "anything",
+        "one",
+        "their",
+        "his",
+        "her",
+        "its",
+        "enough",
+    ]
+)
+# Not done yet by the customer ("haven't eaten it yet", "haven't tried it yet"): a fact, not a failure.
+_NOT_YET = frozenset(["eaten", "tried", "opened", "tasted", "had", "started", "finished", "used", "checked", "touched"])
+# An instruction to whoever delivers ("Don't ring the bell", "don't forget the sauce").
+_INSTRUCTIONS = frozenset(
+    [
+        "ring",
+        "knock",
+        "buzz",
+        "call",
+        "phone",
+        "text",
+        "leave",
+        "put",
+        "add",
+        "include",
+        "send",
+        "bring",
+        "worry",
+        "forget",
+        "honk",
+        "wake",
+        "use",
+        "come",
+    ]
+)
+# "won't be home until 7": where someone will be.
+_WHEREABOUTS = frozenset(["home", "in", "around", "there", "available", "at", "out", "able", "here", "back"])
+# What "Don't ..." advises others against, at the start of a clause.
+_WARNED = frozenset(["bother", "waste", "order", "buy", "trust", "risk", "expect", "touch", "even"])
+
+
+def _clause_start(words: list[str], index: int) -> bool:
+    return index == 0 or words[index - 1][-1:] in ".!?,;:" or words[index - 1].lower() in ("just", "so", "and")
+
+
+def _no_failure(words: list[str], bare: list[str], index: int) -> bool:
+    """Whether the negator at ``index`` negates a thought, a habit, a customer's not-yet or an instruction."""
+    word, following = bare[index], [other for other in bare[index + 1 : index + 6] if other]
+    if not following:
+        return False
+    verb = following[0]
+    if verb in _THOUGHT:
+        return True
+    after = following[1] if len(following) > 1 else ""
+    if word in _HABIT_NEGATORS and verb in _HABITS and after not in _THE_ORDER:
+        return True
+    if word == "don't" and verb == "have" and after in ("a", "an") and index and bare[index - 1] in ("i", "we"):
+        return True  # "I don't have a car", "we don't have a doorbell"
+    if verb in _NOT_YET and "yet" in following[1:4] and (index == 0 or bare[index - 1] in ("i", "we")):
+        return True
+    if verb == "be" and after in _WHEREABOUTS and after != "back":
+        return True
+    return word == "don't" and verb in _INSTRUCTIONS and _clause_start(words, index)
+
+
 def _negations(text: str, lexicon: Mapping[str, float]) -> str:
     words = text.split(" ")
     bare = [word.strip('.,;:!?"()').lower() for word in words]
@@ -782,32 +1045,75 @@ def _negations(text: str, lexicon: Mapping[str, float]) -> str:
                 words[index + offset] = re.sub(r"[\w'-]+", "", words[index + offset], count=1)
         elif word == "without" and _plain_ing(bare[index + 1 : index + 3], lexicon):
             words[index] = "negated_action"  # "closed it without even reading it": something not done
+        elif word == "don't" and _clause_start(words, index) and following[0] in _WARNED:
+            # "Don't bother", "Don't waste your money", "Don't order from here": advice to others, a complaint.
+            words[index] = "warning"
+            if following[0] in lexicon:
+                words[index + 1] = re.sub(r"[\w'-]+", "", words[index + 1], count=1)
         elif word in _NEGATORS or word == "no":
             # "won't refund me", "no refund": VADER would reverse the cue into praise. "couldn't eat it": VADER
             # sees no sentiment word to negate. ("no" alone negates facts too: "no onions, as asked".)
             negates_a_want = any(other in wanted for other in following)
-            if negates_a_want or (word != "no" and not judged):
+            if negates_a_want or (word != "no" and not judged and not _no_failure(words, bare, index)):
                 words[index] = "negated_action"
     return " ".join(words)
+
+
+# A hedge softens a judgement: an adjective or an adverb ("a bit slow", "a little on the small side", "slightly
+# undercooked"). Before a noun "a little" is a size ("a little message on the box"), no judgement.
+_ADJECTIVE_ENDINGS = ("y", "ish", "er", "ed", "ing", "ful", "less", "ous", "ive", "al", "ic", "ble", "ent", "ant", "ly")
+_PLAIN_ADJECTIVES = frozenset(["slow", "late", "cold", "small", "thin", "long", "short", "hard", "soft", "weak", "off"])
+_JUDGED_AFTER_HEDGE = frozenset(["on", "too", "under", "over", "below", "behind", "out"])
+
+
+def _judgement(word: str, lexicon: Mapping[str, float]) -> bool:
+    return (
+        lexicon.get(word, 0.0) < 0
+        or word in _PLAIN_ADJECTIVES
+        or word in _JUDGED_AFTER_HEDGE
+        or (word.endswith(_ADJECTIVE_ENDINGS) and len(word) > 3)
+    )
 
 
 def _hedges(text: str, lexicon: Mapping[str, float]) -> str:
     def mark(match: re.Match[str]) -> str:
         after = match.group(1).lower()
-        if after in _NOT_HEDGED or lexicon.get(after, 0.0) > 0:
+        if after in _NOT_HEDGED or lexicon.get(after, 0.0) > 0 or not _judgement(after, lexicon):
             return match.group()
         return "mild_complaint "
 
     return _HEDGE.sub(mark, text)
 
 
+# Review emojis VADER's emoji descriptions score as nothing ("thumbs up", "face with rolling eyes"), as tokens.
+_EMOJI = {
+    "\U0001f44d": "thumbs_up",
+    "\U0001f44e": "thumbs_down",
+    "\U0001f644": "eye_roll",
+    "\U0001f924": "drooling",
+    "\U0001f60b": "drooling",
+    "\U0001f4af": "hundred_points",
+    "\U0001f64c": "applause",
+    "\U0001f44f": "applause",
+    "\u2764": "heart",
+    "\u2665": "heart",
+    "\U0001f621": "angry_face",
+    "\U0001f92c": "angry_face",
+    "\U0001f624": "angry_face",
+    "\U0001f922": "sickened",
+    "\U0001f92e": "sickened",
+}
+_EMOJIS = re.compile("(" + "|".join(_EMOJI) + ")\ufe0f?")
+
+
 def clauses(text: str) -> list[str]:
     """``text`` with its cues turned into lexicon tokens, cut where praise and complaint are usually separated."""
     lexicon = _analyzer().lexicon
-    text = " ".join(text.replace("\u2019", "'").split())
+    text = " ".join(_EMOJIS.sub(lambda match: f" {_EMOJI[match.group(1)]} ", text.replace("\u2019", "'")).split())
     text = _UNCONTRACTED.sub(lambda match: _CONTRACTED[match.group(1).lower()], text)
     text = _phrases().sub(_phrase_token, text)
     text = re.sub(r"\bno[\s-]one\b", "nobody", text, flags=re.IGNORECASE)
+    text = _EXCLUSION.sub("without", text)
     text = _excluded(text)
     text = _mismatch(text)
     text = _IGNORED_REQUEST.sub(r"\1ignored_request", text)
@@ -815,7 +1121,7 @@ def clauses(text: str) -> list[str]:
     text = _COST_SIZE.sub(lambda match: (match.group(1) or "") + "price_high", text)
     for token, pattern in _cues():
         text = pattern.sub(token, text)
-    text = _degree_words(text)
+    text = _degree_words(text, lexicon)
     text = _fold(text, lexicon)
     text = _recurring(text, lexicon)
     text = _unmet(text, lexicon)
@@ -880,15 +1186,53 @@ def _contrasted(parts: list[str], scores: list[float]) -> bool:
     return False
 
 
+# Praise as an exclamation on its own ("Oh great,", "Just brilliant.", "Great, just great."): in a review that
+# complains, it is sarcasm and says the complaint again.
+_INTERJECTION = (
+    r"(?:great|brilliant|lovely|wonderful|perfect|fantastic|marvell?ous|super|fab|fabulous|nice|amazing|excellent"
+    r"|joy|cheers)"
+)
+_SARCASM = re.compile(rf"^\W*(?:oh|ah|well|just|yeah|wow)\W+{_INTERJECTION}\W*$", re.IGNORECASE)
+_BARE_INTERJECTION = re.compile(rf"^\W*{_INTERJECTION}\W*$", re.IGNORECASE)
+
+
+def _sarcasm(parts: list[str], scores: list[float]) -> list[float]:
+    if not any(score < 0 for score in scores):
+        return scores
+    flipped = list(scores)
+    for index, part in enumerate(parts):
+        if _SARCASM.search(part):
+            flipped[index] = -abs(scores[index])
+            if index and _BARE_INTERJECTION.search(parts[index - 1]):
+                flipped[index - 1] = -abs(scores[index - 1])
+    return flipped
+
+
+# Concessive praise: a complaint conceded before a contrast word and the verdict that it was worth it ("Pricey, but
+# worth every penny", "A long wait but worth it"). The verdict is the review's point; the complaint weighs little.
+_WORTH_VERDICT = re.compile(r"^\W*(?:but|though|although|yet)\b.*\b(?:well_)?worth", re.IGNORECASE)
+CONCESSION_WEIGHT = 0.25
+
+
+def _conceded(parts: list[str], scores: list[float]) -> bool:
+    return any(
+        score > 0 and _WORTH_VERDICT.search(part) and index and scores[index - 1] < 0
+        for index, (part, score) in enumerate(zip(parts, scores, strict=True))
+    )
+
+
 def sentiment(text: str) -> dict[str, Any]:
     """Comprehend's DetectSentiment answer for ``text`` (see the module docstring for how it is computed)."""
     analyzer = _analyzer()
     parts = clauses(text)
     asking = any(part.rstrip().endswith("?") or _REQUEST.search(part) for part in parts)
-    scores = _elliptic(parts, [_score(analyzer, clause, asking) for clause in parts])
+    scores = _sarcasm(parts, _elliptic(parts, [_score(analyzer, clause, asking) for clause in parts]))
+    conceded = _conceded(parts, scores)
+    if conceded:
+        scores = [score * CONCESSION_WEIGHT if score < 0 else score for score in scores]
     praise_evidence = sum(score for score in scores if score > 0)
     complaint_evidence = -sum(score for score in scores if score < 0)
-    if _contrasted(parts, scores):
+    if not conceded and _contrasted(parts, scores):
         praise_evidence *= CONTRAST_PAIR_WEIGHT
         complaint_evidence *= CONTRAST_PAIR_WEIGHT
     elif min(praise_evidence, complaint_evidence) >= CONTRAST_FLOOR:
