@@ -64,6 +64,8 @@ REVIEW_SOURCE = "reviews.frontend"
 # How long a request that stored a review has to publish it before a retry with the same key may take over. API
 # Gateway waits at most 29 s for StartSyncExecution; the accept-review workflow's retries take at most ~9 s.
 PUBLISH_LEASE_SECONDS = 10
+# How long a retry waits for another request's lease before it gives up (a 502): the rest of API Gateway's 29 s.
+PUBLISHER_WAIT_LIMIT_SECONDS = 2 * PUBLISH_LEASE_SECONDS
 # AWS's policy for the account-level role API Gateway writes execution and access logs with.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
 PUSH_TO_CLOUDWATCH_POLICY = "iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
@@ -453,13 +455,15 @@ class FrontendApi(Construct):
             substitutions={
                 "ReviewsTableName": self.reviews_table.name,
                 "EventBusName": bus.bus.name,
-                "IdempotencyWindowSeconds": settings.idempotency_window_seconds,
+                # A DynamoDB Number travels as a string.
+                "IdempotencyWindowSeconds": str(settings.idempotency_window_seconds),
                 "PublishLeaseSeconds": PUBLISH_LEASE_SECONDS,
+                "PublisherWaitLimitSeconds": PUBLISHER_WAIT_LIMIT_SECONDS,
             },
             statements=[
                 statement(
                     "ClaimAndMarkReviews",
-                    ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                    ["dynamodb:GetItem", "dynamodb:UpdateItem"],
                     [self.reviews_table.arn],
                 ),
                 table_key_statement(platform.key_arn, platform.region),

@@ -5,6 +5,8 @@ The checker's own tests, on small hand-written definitions, follow."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -44,6 +46,96 @@ def test_every_task_does_what_aws_accepts_and_can_happen(synthesized):
         for problem in problems(definition)
     ]
     assert found == [], "\n".join(found)
+
+
+# States.MathAdd takes integers from -2147483648 to 2147483647 only
+# (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html, Intrinsics for Math operations):
+# epoch seconds leave that range on 2038-01-19, so a time is added by DynamoDB, never by MathAdd. The project names
+# its times ...At, ...Until, ...Time or now.
+_TIME_NAME = re.compile(r"(At|Until|Time|Timestamp|Epoch|^now)$")
+_NESTED = ("Branches", "ItemProcessor", "Iterator")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def math_add_operands(text: str) -> list[str]:
+    """Every argument of every States.MathAdd call in ``text``, as written, nested calls included."""
+    operands = []
+    for start in [m.end() for m in re.finditer(r"States\.MathAdd\(", text)]:
+        depth, quoted, argument = 0, False, ""
+        for char in text[start:]:
+            if char == "'" and not argument.endswith("\\"):
+                quoted = not quoted
+            if not quoted and char == "(":
+                depth += 1
+            if not quoted and char == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            if not quoted and char == "," and depth == 0:
+                operands.append(argument.strip())
+                argument = ""
+                continue
+            argument += char
+        operands.append(argument.strip())
+    return operands
+
+
+def names_a_time(operand: str) -> bool:
+    """Whether a path operand's last name is one of a time (``$.submittedAt``, ``$.record.clock.now``)."""
+    names = [name for name in re.split(r"[$.\[\]'\s]+", operand) if name]
+    return operand.startswith("$") and bool(names) and bool(_TIME_NAME.search(names[-1]))
+
+
+def test_no_states_math_add_adds_to_a_time(synthesized):
+    found = [
+        f"{machine} / {name}: {operand}"
+        for machine, definition in _definitions(synthesized).items()
+        for name, _, state, _ in validation_states(definition)
+        for text in _strings({key: value for key, value in state.items() if key not in _NESTED})
+        for operand in math_add_operands(text)
+        if names_a_time(operand)
+    ]
+    assert found == [], (
+        "States.MathAdd of epoch seconds fails on AWS after 2038-01-19; add them in DynamoDB: " + "; ".join(found)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "operands"),
+    [
+        ("States.MathAdd($.submittedAt, 3600)", ["$.submittedAt", "3600"]),
+        ("States.Format('{}', States.MathAdd($.record.clock.now, 1))", ["$.record.clock.now", "1"]),
+        ("States.MathAdd(States.ArrayLength($.items), -1)", ["States.ArrayLength($.items)", "-1"]),
+        ("States.Format('a, b')", []),
+    ],
+)
+def test_math_add_operands_are_read_as_written(text, operands):
+    assert math_add_operands(text) == operands
+
+
+@pytest.mark.parametrize(
+    ("operand", "time"),
+    [
+        ("$.submittedAt", True),
+        ("$.record.clock.now", True),
+        ("$.lease.leaseUntil", True),
+        ("$.record.lease.waited", False),
+        ("$.count.attempts", False),
+        ("$.waits", False),
+    ],
+)
+def test_a_time_is_told_from_a_counter_by_its_name(operand, time):
+    assert names_a_time(operand) is time
 
 
 # --- the checker ---------------------------------------------------------------------------------------------------

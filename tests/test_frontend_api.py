@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from typing import Any
 
 import jsonschema
@@ -22,7 +23,7 @@ from modules.frontend_api import (
     schema_rules,
 )
 from offline.apigateway.vtl import RenderResult, render
-from tests.sfn_harness import BUS, aws
+from tests.sfn_harness import ACCOUNT, BUS, REGION, aws
 from tests.tf import decoded, only, ref, references, resources, sample_platform
 
 REQUEST_ID = "c0ffee00-0000-4000-8000-000000000001"
@@ -363,7 +364,7 @@ def test_the_accept_workflow_is_express_and_may_only_claim_reviews_and_publish_f
     grants = {grant["Sid"]: grant for grant in policy["Statement"]}
     table, _ = only(dev, "aws_dynamodb_table", "reviews")
     bus, _ = only(dev, "aws_cloudwatch_event_bus", "events")
-    assert grants["ClaimAndMarkReviews"]["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    assert grants["ClaimAndMarkReviews"]["Action"] == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
     assert grants["ClaimAndMarkReviews"]["Resource"] == [ref("aws_dynamodb_table", table, "arn")]
     assert grants["PublishReviewSubmitted"]["Resource"] == [ref("aws_cloudwatch_event_bus", bus, "arn")]
     assert grants["PublishReviewSubmitted"]["Condition"] == {"StringEquals": {"events:source": "reviews.frontend"}}
@@ -376,8 +377,9 @@ def test_the_reviews_table_is_keyed_by_idempotency_key_encrypted_recoverable_and
     assert table["server_side_encryption"]["enabled"] is True and table["server_side_encryption"]["kms_key_arn"]
     assert table["ttl"] == {"attribute_name": "expiresAt", "enabled": True}
     _, machine = accept_machine(dev, dev_config)
-    window = dev_config.frontend.idempotency_window_seconds
-    assert f"States.MathAdd($.submittedAt, {window})" in machine["definition"]
+    claim = json.loads(machine["definition"])["States"]["ClaimKey"]["Parameters"]
+    assert "expiresAt = :submittedAt + :window" in claim["UpdateExpression"]
+    assert claim["ExpressionAttributeValues"][":window"] == {"N": str(dev_config.frontend.idempotency_window_seconds)}
 
 
 def test_the_list_open_cases_role_may_only_query_the_open_cases_index(dev, dev_config):
@@ -854,8 +856,9 @@ def accept():
             {
                 "ReviewsTableName": ACCEPT_TABLE,
                 "EventBusName": BUS,
-                "IdempotencyWindowSeconds": 3600,
+                "IdempotencyWindowSeconds": "3600",
                 "PublishLeaseSeconds": 2,
+                "PublisherWaitLimitSeconds": 6,
             },
             kind="EXPRESS",
         )
@@ -916,17 +919,25 @@ def test_a_problem_is_answered_without_touching_the_table_or_the_bus(accept):
     assert harness.dynamodb.scan(TableName=ACCEPT_TABLE)["Count"] == 0 and not harness.published()
 
 
-def stored_unpublished(harness, machine, lease_until: int) -> None:
-    """A first attempt that stored the review and never published it (its PutEvents failed for good)."""
-    accepted(harness, machine, REVIEW)
+FIRST_ATTEMPT = f"arn:aws:states:{REGION}:{ACCOUNT}:express:accept-review:first-attempt:1"
+
+
+def stored_unpublished(harness, machine, lease_until: int, submitted_at: int = 1767225600) -> None:
+    """A first attempt that stored the review and never published it (its PutEvents failed for good): STORED, its
+    lease held by that attempt's execution."""
+    accepted(harness, machine, REVIEW, submitted_at=submitted_at)
     harness.published()
     harness._captured.clear()
     harness.dynamodb.update_item(
         TableName=ACCEPT_TABLE,
         Key={"idempotencyKey": {"S": "order-1"}},
-        UpdateExpression="SET #status = :stored, leaseUntil = :lease",
+        UpdateExpression="SET #status = :stored, leaseUntil = :lease, leaseHolder = :holder",
         ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":stored": {"S": "STORED"}, ":lease": {"N": str(lease_until)}},
+        ExpressionAttributeValues={
+            ":stored": {"S": "STORED"},
+            ":lease": {"N": str(lease_until)},
+            ":holder": {"S": FIRST_ATTEMPT},
+        },
     )
 
 
@@ -948,6 +959,130 @@ def test_a_retry_while_another_request_holds_the_lease_waits_for_it_to_end_then_
     assert len(harness.published("ReviewSubmitted")) == 1
     waits = [e for e in harness.history(execution["executionArn"]) if e["type"] == "WaitStateEntered"]
     assert len(waits) >= 1
+
+
+# Epoch seconds past 2^31 - 1 (2038-01-19), which States.MathAdd refuses on AWS and in the emulator.
+AFTER_2038 = 2_200_000_000
+
+
+def waits_of(harness, execution: dict[str, Any]) -> int:
+    return len([e for e in harness.history(execution["executionArn"]) if e["type"] == "WaitStateEntered"])
+
+
+def take_over_values(harness, execution: dict[str, Any]) -> dict[str, Any]:
+    """The ExpressionAttributeValues of the execution's last take-over of the lease (the one that succeeded, in an
+    execution that published)."""
+    attempts = [
+        json.loads(e["taskScheduledEventDetails"]["parameters"])
+        for e in harness.history(execution["executionArn"])
+        if e["type"] == "TaskScheduled" and "leaseHolder = :outwaited" in e["taskScheduledEventDetails"]["parameters"]
+    ]
+    return attempts[-1]["ExpressionAttributeValues"]
+
+
+def test_a_review_submitted_after_2038_is_claimed_with_its_expiry_and_published(accept):
+    harness, machine = accept
+    answer = accepted(harness, machine, REVIEW, submitted_at=AFTER_2038)
+    assert (answer["outcome"], answer["submittedAt"]) == ("ACCEPTED", AFTER_2038)
+    [event] = harness.published("ReviewSubmitted")
+    assert event["detail"]["data"]["submittedAt"] == AFTER_2038
+    item = harness.item(ACCEPT_TABLE, "idempotencyKey", "order-1")
+    assert item is not None and item["expiresAt"] == {"N": str(AFTER_2038 + 3600)}
+    assert item["status"] == {"S": "PUBLISHED"} and "leaseUntil" not in item and "leaseHolder" not in item
+
+
+def test_a_claim_holds_the_lease_as_its_execution_until_a_lease_after_arrival(accept):
+    harness, machine = accept
+    execution = harness.run(machine, {"idempotencyKey": "order-1", "submittedAt": AFTER_2038, "review": REVIEW})
+    [claim] = [
+        json.loads(e["taskScheduledEventDetails"]["parameters"])
+        for e in harness.history(execution["executionArn"])
+        if e["type"] == "TaskScheduled" and "attribute_not_exists" in e["taskScheduledEventDetails"]["parameters"]
+    ]
+    values = claim["ExpressionAttributeValues"]
+    assert values[":holder"] == {"S": execution["executionArn"]}
+    assert (values[":submittedAt"], values[":endsAfter"]) == ({"N": str(AFTER_2038)}, {"N": "2"})
+    assert "leaseUntil = :submittedAt + :endsAfter" in claim["UpdateExpression"]
+
+
+def test_a_retry_after_2038_takes_over_a_lease_that_ended_before_it_arrived_at_once(accept):
+    harness, machine = accept
+    stored_unpublished(harness, machine, lease_until=AFTER_2038 + 2, submitted_at=AFTER_2038)
+    execution = harness.run(machine, {"idempotencyKey": "order-1", "submittedAt": AFTER_2038 + 100, "review": REVIEW})
+    assert json.loads(execution["output"])["submittedAt"] == AFTER_2038
+    [event] = harness.published("ReviewSubmitted")
+    assert event["detail"]["data"]["submittedAt"] == AFTER_2038
+    assert waits_of(harness, execution) == 0
+    values = take_over_values(harness, execution)
+    assert values[":holder"] == {"S": execution["executionArn"]} and values[":endsAfter"] == {"N": "2"}
+    assert harness.item(ACCEPT_TABLE, "idempotencyKey", "order-1")["status"] == {"S": "PUBLISHED"}
+
+
+def test_a_retry_after_2038_waits_out_a_held_lease_then_takes_it_over_for_the_waited_seconds_plus_a_lease(accept):
+    harness, machine = accept
+    stored_unpublished(harness, machine, lease_until=AFTER_2038 + 2, submitted_at=AFTER_2038)
+    execution = harness.run(machine, {"idempotencyKey": "order-1", "submittedAt": AFTER_2038 + 1, "review": REVIEW})
+    assert json.loads(execution["output"])["reviewId"] == "order-1"
+    assert len(harness.published("ReviewSubmitted")) == 1
+    assert waits_of(harness, execution) == 2  # the fixture's lease, in waits of a second
+    values = take_over_values(harness, execution)
+    assert (values[":outwaited"], values[":endsAfter"]) == ({"S": FIRST_ATTEMPT}, {"N": "4"})
+
+
+def test_a_retry_finds_the_review_published_by_its_holder_within_a_second_not_a_whole_lease(accept):
+    harness, machine = accept
+    stored_unpublished(harness, machine, lease_until=AFTER_2038 + 2, submitted_at=AFTER_2038)
+    execution = harness.start(machine, {"idempotencyKey": "order-1", "submittedAt": AFTER_2038 + 1, "review": REVIEW})
+    time.sleep(0.5)
+    harness.dynamodb.update_item(  # the holder publishes and marks the key
+        TableName=ACCEPT_TABLE,
+        Key={"idempotencyKey": {"S": "order-1"}},
+        UpdateExpression="SET #status = :published REMOVE leaseUntil, leaseHolder",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":published": {"S": "PUBLISHED"}},
+    )
+    answer = harness.wait(execution)
+    assert json.loads(answer["output"]) == {
+        "outcome": "ACCEPTED",
+        "reviewId": "order-1",
+        "idempotencyKey": "order-1",
+        "submittedAt": AFTER_2038,
+    }
+    assert waits_of(harness, answer) <= 1 and not harness.published("ReviewSubmitted")
+
+
+def test_of_concurrent_retries_waiting_out_one_lease_one_takes_it_over_and_one_review_is_published(accept):
+    harness, machine = accept
+    stored_unpublished(harness, machine, lease_until=AFTER_2038 + 2, submitted_at=AFTER_2038)
+    payload = {"idempotencyKey": "order-1", "submittedAt": AFTER_2038 + 1, "review": REVIEW}
+    executions = [harness.start(machine, payload) for _ in range(3)]
+    answers = [harness.wait(execution) for execution in executions]
+    assert [a["status"] for a in answers] == ["SUCCEEDED"] * 3
+    assert {json.loads(a["output"])["reviewId"] for a in answers} == {"order-1"}
+    assert len(harness.published("ReviewSubmitted")) == 1
+
+
+def test_a_claim_stored_before_leases_had_holders_is_taken_over_once_its_lease_ended_before_arrival(accept):
+    harness, machine = accept
+    stored_unpublished(harness, machine, lease_until=AFTER_2038 + 2, submitted_at=AFTER_2038)
+    harness.dynamodb.update_item(
+        TableName=ACCEPT_TABLE, Key={"idempotencyKey": {"S": "order-1"}}, UpdateExpression="REMOVE leaseHolder"
+    )
+    answer = accepted(harness, machine, REVIEW, submitted_at=AFTER_2038 + 3)
+    assert answer["submittedAt"] == AFTER_2038 and len(harness.published("ReviewSubmitted")) == 1
+
+
+def test_a_retry_that_cannot_wait_out_a_lease_within_the_limit_fails_and_leaves_the_review_stored(accept):
+    harness, machine = accept
+    stored_unpublished(harness, machine, lease_until=AFTER_2038 + 3600, submitted_at=AFTER_2038)
+    harness.dynamodb.update_item(
+        TableName=ACCEPT_TABLE, Key={"idempotencyKey": {"S": "order-1"}}, UpdateExpression="REMOVE leaseHolder"
+    )
+    execution = harness.run(machine, {"idempotencyKey": "order-1", "submittedAt": AFTER_2038 + 1, "review": REVIEW})
+    assert execution["status"] == "FAILED" and execution["error"] == "Accept.LeaseStillHeld"
+    assert waits_of(harness, execution) == 6  # the fixture's limit, in waits of a second
+    assert not harness.published("ReviewSubmitted")
+    assert harness.item(ACCEPT_TABLE, "idempotencyKey", "order-1")["status"] == {"S": "STORED"}
 
 
 # --- GET /cases templates -----------------------------------------------------------------------------

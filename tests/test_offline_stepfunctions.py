@@ -266,6 +266,72 @@ def test_states_all_still_catches_a_task_failure():
         assert harness.run(_create(harness, json.dumps(definition)), {})["status"] == "SUCCEEDED"
 
 
+# --- States.MathAdd -------------------------------------------------------------------------------------------------
+
+
+def _math_add(value: Any, step: Any = 1) -> dict[str, Any]:
+    """The outcome of ``States.MathAdd($.value, $.step)`` in a Pass state whose failures States.ALL would catch."""
+    definition = {
+        "StartAt": "Add",
+        "States": {
+            "Add": {
+                "Type": "Pass",
+                "Parameters": {"sum.$": "States.MathAdd($.value, $.step)"},
+                "Next": "Added",
+            },
+            "Added": {"Type": "Succeed"},
+        },
+    }
+    with aws() as harness:
+        execution = harness.start(_create(harness, json.dumps(definition)), {"value": value, "step": step})
+        description = harness.wait(execution)
+        if description["status"] == "SUCCEEDED":
+            return json.loads(description["output"])
+        return {"status": description["status"], **_failure(harness, execution)}
+
+
+def test_math_add_adds_integers_up_to_the_top_of_awss_range():
+    assert _math_add(2147483646) == {"sum": 2147483647}
+    assert _math_add(-2147483647, -1) == {"sum": -2147483648}
+
+
+def test_math_add_rounds_a_non_integer_as_aws_does_before_checking_the_range():
+    assert _math_add(2147483646.4) == {"sum": 2147483647}
+    assert _math_add(2147483647.5, 0)["error"] == "States.Runtime"
+
+
+@pytest.mark.parametrize("value", [2_200_000_000, 2147483648, -2147483649], ids=["epoch-after-2038", "2^31", "-2^31-1"])
+def test_math_add_refuses_an_argument_outside_awss_32_bit_range_as_a_runtime_error(value):
+    assert _math_add(value, 0) == {
+        "status": "FAILED",
+        "error": "States.Runtime",
+        "cause": "An error occurred while executing the state 'Add' (entered at the event id #2). The function "
+        f"'States.MathAdd($.value, $.step)' had the following error: Argument 1 of States.MathAdd, {value}, "
+        "is not an integer from -2147483648 to 2147483647",
+    }
+
+
+def test_math_add_refuses_a_sum_outside_the_range_too():
+    failure = _math_add(2147483647, 1)
+    assert failure["error"] == "States.Runtime"
+    assert failure["cause"].endswith(
+        "The sum of States.MathAdd, 2147483648, is not an integer from -2147483648 to 2147483647"
+    )
+
+
+def test_states_all_does_not_catch_a_math_add_out_of_range():
+    definition = json.loads(
+        _one_task(SENTIMENT, {"Text.$": "States.Format('{}', States.MathAdd($.value, 1))", "LanguageCode": "en"})
+    )
+    definition["States"]["Call"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]
+    definition["States"]["Caught"] = {"Type": "Pass", "End": True}
+    positive = {"Sentiment": "POSITIVE", "SentimentScore": {"Positive": 1.0}}
+    with aws({("comprehend", "detectSentiment"): lambda params: positive}) as harness:
+        execution = harness.start(_create(harness, json.dumps(definition)), {"value": 2_200_000_000})
+        assert harness.wait(execution)["status"] == "FAILED"
+        assert _failure(harness, execution)["error"] == "States.Runtime"
+
+
 # --- task tokens ----------------------------------------------------------------------------------------------------
 
 

@@ -34,6 +34,14 @@ Each fix is small, names the AWS behaviour it restores, and has a test of its ow
 - A definite JSONPath through an array index (``$.Languages[0].LanguageCode``) yields a one-item list
   in moto; AWS (Jayway JsonPath) yields the value. Only indefinite paths (wildcards, slices, filters,
   unions, deep scans) yield lists, and always do: moto unwraps a single match of ``$.items[*].review.text``.
+- ``States.MathAdd`` adds integers of any size in moto. AWS: "You must specify integer values in the range of
+  -2147483648 and 2147483647" (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html, Intrinsics
+  for Math operations), which epoch seconds leave on 2038-01-19. An argument out of that range, after AWS's rounding of
+  a non-integer, fails the state with ``States.Runtime`` and AWS's cause shape for a failed intrinsic ("The function
+  '...' had the following error: ...", the state and event id before it). The page states no range for the sum; the
+  emulator refuses a sum out of the range too, the stricter reading. The page names ``States.IntrinsicFailure`` for a
+  failed intrinsic, while the failures AWS is seen to write are ``States.Runtime``; the emulator writes
+  ``States.Runtime``, which no Retry or Catch matches, so a workflow that relies on catching it fails offline first.
 - With ``retry_waits``, Retry intervals are recorded instead of slept.
 
 Two that change no behaviour, only speed (the offline load test runs thousands of executions):
@@ -59,9 +67,15 @@ from unittest import mock
 import botocore.session
 from botocore.exceptions import ClientError
 from moto.core.exceptions import AWSError
+from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
 from moto.stepfunctions.parser.api import InvalidDefinition as MotoInvalidDefinition
 from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent, FailureEventException
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.common.string.string_expression import StringIntrinsicFunction
+from moto.stepfunctions.parser.asl.component.intrinsic.function.statesfunction.math_operations.math_add import MathAdd
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_aws_sdk
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
     StateTaskServiceAwsSdk,
@@ -189,6 +203,55 @@ def _error_equals(self: ErrorEqualsDecl, env: Any) -> None:
         env.stack.append(any(candidate.error_name == name for candidate in self.error_names))
     else:
         _original_error_equals(self, env)
+
+
+# --- States.MathAdd -----------------------------------------------------------------------------------------------
+
+# https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html (Intrinsics for Math operations)
+MATH_ADD_RANGE = (-2147483648, 2147483647)
+
+
+class IntrinsicArgumentError(ValueError):
+    """An intrinsic function refused its arguments: the state fails with States.Runtime naming the function."""
+
+
+def _math_add(self: MathAdd, env: Environment) -> None:
+    """moto's sum (with its Java-like rounding of non-integers), refused outside AWS's 32-bit range."""
+    self.argument_list.eval(env=env)
+    arguments = [MathAdd._validate_integer_value(value) for value in env.stack.pop()]
+    low, high = MATH_ADD_RANGE
+    for position, value in enumerate(arguments, start=1):
+        if not low <= value <= high:
+            raise IntrinsicArgumentError(
+                f"Argument {position} of States.MathAdd, {value}, is not an integer from {low} to {high}"
+            )
+    total = sum(arguments)
+    if not low <= total <= high:
+        raise IntrinsicArgumentError(f"The sum of States.MathAdd, {total}, is not an integer from {low} to {high}")
+    env.stack.append(total)
+
+
+_original_intrinsic = StringIntrinsicFunction._eval_body
+
+
+def _intrinsic(self: StringIntrinsicFunction, env: Environment) -> None:
+    """moto's evaluation of a field's intrinsic, failing the state as AWS does when a function refuses its arguments:
+    the cause names the whole expression as written (moto puts the state and its event id before it)."""
+    try:
+        _original_intrinsic(self, env)
+    except IntrinsicArgumentError as refused:
+        error = StatesErrorNameType.StatesRuntime.to_name()
+        cause = f"The function '{self.intrinsic_function_derivation}' had the following error: {refused}"
+        # moto's EventDetails is a TypedDict of every kind of detail; an event carries one.
+        details: Any = {"taskFailedEventDetails": TaskFailedEventDetails(error=error, cause=cause)}
+        raise FailureEventException(
+            failure_event=FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
+                event_type=HistoryEventType.TaskFailed,
+                event_details=details,
+            )
+        ) from refused
 
 
 # --- CreateStateMachine ------------------------------------------------------------------------------------------
@@ -391,6 +454,8 @@ def installed(
             mock.patch.object(StepFunctionsParserBackend, "_validate_definition", staticmethod(_validate_definition))
         )
         stack.enter_context(mock.patch.object(ErrorEqualsDecl, "_eval_body", _error_equals))
+        stack.enter_context(mock.patch.object(MathAdd, "_eval_body", _math_add))
+        stack.enter_context(mock.patch.object(StringIntrinsicFunction, "_eval_body", _intrinsic))
         for send in ("send_task_success", "send_task_failure", "send_task_heartbeat"):
             original = getattr(StepFunctionsParserBackend, send)
             stack.enter_context(mock.patch.object(StepFunctionsParserBackend, send, _refusing_closed_tasks(original)))
