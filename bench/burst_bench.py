@@ -249,7 +249,10 @@ def report(result: dict[str, Any]) -> list[str]:
     print(f"  PutEvents (analysis)     {1 / 10:.3f} at 10 entries per call (one more per batch for a short chunk)")
     print("  SQS requests             EventBridge SendMessage 1, and per batch the pipe's ReceiveMessage and")
     print("                           DeleteMessageBatch calls (each up to 10 messages) plus its empty polls")
-    print("  Pipes requests           1 per 64 KB chunk of each batch's payload (a batch of 25 reviews: 1-2)")
+    print(
+        f"  Pipes requests           1 per 64 KB chunk of each batch's payload (a batch of {result['batch_size']} "
+        "reviews: 1, or 2-3 when every text is near 5,000 bytes)"
+    )
     broken = []
     if result["failed"] or result["replay_failed"]:
         broken.append("failed analyses")
