@@ -281,3 +281,18 @@ def test_configuration_only_types_each_give_a_reason():
 
 def test_inert_types_each_say_what_does_not_happen_offline_and_have_a_handler():
     assert INERT and all(reason and kind in HANDLERS for kind, reason in INERT.items())
+
+
+def test_the_backend_lookup_speedup_answers_as_moto_does():
+    from moto import mock_aws
+    from moto.sqs.models import sqs_backends
+
+    from offline.engine import speedups
+
+    with mock_aws():
+        first = sqs_backends["123456789012"]["us-east-1"]
+        with speedups.installed():
+            assert sqs_backends["123456789012"]["us-east-1"] is first
+            # An account not seen yet still goes through moto's own path, which creates its backends.
+            assert sqs_backends["210987654321"]["us-east-1"] is not first
+            assert "210987654321" in sqs_backends

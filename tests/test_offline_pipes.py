@@ -147,6 +147,23 @@ def test_the_target_receives_the_messages_as_pipes_records():
     assert set(record) >= {"messageId", "receiptHandle", "md5OfBody", "messageAttributes", "awsRegion"}
 
 
+def test_a_stopped_pipe_receives_nothing_until_it_is_started_again():
+    with cloud() as running:
+        pipes = running.client("pipes")
+        assert pipes.stop_pipe(Name="test-pipe")["DesiredState"] == "STOPPED"
+        send(running, '{"n": 1}', '{"n": 2}')
+        time.sleep(1.5)  # many poll intervals: a running pipe would have taken them
+        assert running.pipes.batches == []
+        # Nothing will move them, so drain() does not wait for them: they wait in the queue.
+        assert running.pipes.idle()
+        url = running.resource("aws_sqs_queue", "queue")["url"]
+        depth = running.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        assert depth["Attributes"]["ApproximateNumberOfMessages"] == "2"
+        pipes.start_pipe(Name="test-pipe")
+        running.drain(timeout=30)
+        assert sorted(record["body"] for batch in inputs(running) for record in batch) == ['{"n": 1}', '{"n": 2}']
+
+
 def test_messages_are_batched_up_to_the_batch_size_within_the_window():
     with cloud(batch_size=25, window=2) as running:
         send(running, *[f"ok-{i}" for i in range(30)])

@@ -439,3 +439,29 @@ def test_an_aws_sdk_send_task_success_with_a_timed_out_token_fails_with_sfn_task
         assert harness.wait(execution)["status"] == "FAILED"
         harness.wait(waiting)
         assert _failure(harness, execution)["error"] == "Sfn.TaskTimedOutException"
+
+
+def test_waiting_for_an_execution_returns_once_its_output_is_there():
+    from offline.stepfunctions import executions
+
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": {"ok": 1}, "End": True}}})
+    with aws() as harness:
+        machine = _create(harness, definition)
+        arn = harness.sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+        assert executions.wait(arn, timeout=30)
+        # The ending is whole when wait returns: moto sets SUCCEEDED before the output.
+        described = harness.sfn.describe_execution(executionArn=arn)
+        assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"ok": 1})
+
+
+def test_waiting_for_an_execution_gives_up_at_the_timeout():
+    from offline.stepfunctions import executions
+
+    definition = json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 30, "End": True}}})
+    with aws() as harness:
+        machine = _create(harness, definition)
+        arn = harness.sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+        began = time.monotonic()
+        assert not executions.wait(arn, timeout=0.2)
+        assert time.monotonic() - began < 5
+        harness.sfn.stop_execution(executionArn=arn)

@@ -48,6 +48,7 @@ from botocore.exceptions import ClientError
 from offline.apigateway.authorizer import UNAUTHORIZED, Unauthorized, cognito_authorizers
 from offline.apigateway.responses import render_gateway_template, validation_error_string
 from offline.apigateway.vtl import render
+from offline.stepfunctions import executions
 from offline.wafv2.acl import WafRequest, WebAcl
 
 # API Gateway's own status for each gateway response type it raises here.
@@ -353,16 +354,11 @@ class RestApi:
         )
         if self.on_execution is not None:
             self.on_execution(started["executionArn"])
-        deadline = time.monotonic() + SYNC_EXECUTION_LIMIT_SECONDS
-        while True:
+        if executions.wait(started["executionArn"], SYNC_EXECUTION_LIMIT_SECONDS):
             execution = sfn.describe_execution(executionArn=started["executionArn"])
-            if execution["status"] != "RUNNING":
-                break
-            if time.monotonic() > deadline:
-                sfn.stop_execution(executionArn=started["executionArn"], error="States.Timeout")
-                execution = {**execution, "status": "TIMED_OUT"}
-                break
-            time.sleep(0.02)
+        else:
+            sfn.stop_execution(executionArn=started["executionArn"], error="States.Timeout")
+            execution = {**sfn.describe_execution(executionArn=started["executionArn"]), "status": "TIMED_OUT"}
         if execution["status"] == "FAILED" and "error" not in execution:
             # moto keeps a failure's error and cause in the history only.
             failed = [

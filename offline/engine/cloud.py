@@ -16,7 +16,8 @@ What runs, beyond moto, each in its service's package:
 - the schema registry, which validates every event put on a bus (:mod:`offline.schemas.validation`);
 - Step Functions' aws-sdk integrations as AWS runs them (:mod:`offline.stepfunctions.fixes`), SESv2 templated email
   (:mod:`offline.ses.templates`), MOCK integrations imported (:mod:`offline.apigateway.fixes`), bucket policy
-  conditions (:mod:`offline.s3.fixes`) and atomic conditional writes (:mod:`offline.dynamodb.fixes`).
+  conditions (:mod:`offline.s3.fixes`), atomic conditional writes (:mod:`offline.dynamodb.fixes`) and moto's backend
+  lookup without its process-wide lock (:mod:`offline.engine.speedups`).
 
 Resources whose behaviour does not run offline (alarms never evaluate, email subscriptions never confirm, IAM and
 KMS are not enforced, ...) are created in moto all the same; :data:`INERT` says what each of those types does not do.
@@ -54,6 +55,7 @@ from offline.comprehend.quotas import DEFAULT_RATES, Quotas
 from offline.dynamodb import fixes as dynamodb_fixes
 from offline.dynamodb import resources as _dynamodb  # noqa: F401
 from offline.engine import data_sources as _data_sources  # noqa: F401
+from offline.engine import speedups
 from offline.engine.aws import error_message
 from offline.engine.faults import Faults
 from offline.engine.registry import CONFIGURATION_ONLY, HANDLERS, INERT, UnsupportedResource, check_supported
@@ -177,7 +179,7 @@ class OfflineCloud:
             stack.enter_context(dynamodb_fixes.atomic_writes())
             stack.enter_context(apigateway_fixes.mock_integrations_importable())
             stack.enter_context(s3_fixes.bucket_policy_conditions())
-            stack.enter_context(dynamodb_fixes.atomic_writes())
+            stack.enter_context(speedups.installed())
             stack.enter_context(self.firehose.installed())
             # Closed in reverse: deliveries stop first, then running executions, before moto goes away.
             stack.callback(lambda: executions.stop_all(self.account_id, self.region))

@@ -1,7 +1,7 @@
 """EventBridge Pipes from an SQS queue to a Step Functions state machine, offline.
 
-moto stores pipes (CreatePipe, DescribePipe, ...) and never runs them. Here each running pipe has ``pollers``
-threads, each doing what a pipe does with an SQS source
+moto stores pipes (CreatePipe, DescribePipe, StartPipe, StopPipe, ...) and never runs them. Here each pipe has
+``pollers`` threads which, while the pipe's desired state is RUNNING, do what a pipe does with an SQS source
 (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-sqs.html,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html):
 
@@ -39,11 +39,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from moto.pipes.models import pipes_backends
+
+from offline.stepfunctions import executions
 
 SQS_RECEIVE_MAX = 10
 EXPRESS_SYNC_LIMIT_SECONDS = 300
 IDLE_POLL_SECONDS = 0.05
-DONE = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class OfflinePipes:
         with self._lock:
             self.pipes[pipe.name] = pipe
             self._receive_locks.setdefault(pipe.source_arn, threading.Lock())
-            if self._installed and pipe.running:
+            if self._installed:
                 self._start(pipe)
 
     def idle(self) -> bool:
@@ -118,7 +120,8 @@ class OfflinePipes:
         with self._lock:
             if self._in_flight:
                 return False
-            pipes = [pipe for pipe in self.pipes.values() if pipe.running]
+            pipes = list(self.pipes.values())
+        pipes = [pipe for pipe in pipes if self.running(pipe)]
         sqs = self._client("sqs")
         for pipe in pipes:
             attributes = sqs.get_queue_attributes(
@@ -136,14 +139,21 @@ class OfflinePipes:
         with self._lock:
             self._installed = True
             for pipe in self.pipes.values():
-                if pipe.running:
-                    self._start(pipe)
+                self._start(pipe)
         try:
             yield self
         finally:
             self._stop.set()
             for thread in self._threads:
                 thread.join(timeout=10)
+
+    def running(self, pipe: PipeConfig) -> bool:
+        """The pipe's desired state as CreatePipe, StartPipe or StopPipe last set it (moto keeps it), or the
+        config's for a pipe moto does not know. A stopped pipe receives nothing; a batch in flight ends as it
+        would have (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_StopPipe.html)."""
+        account = pipe.source_arn.split(":")[4]
+        known = pipes_backends[account][self.region].pipes.get(pipe.name)
+        return pipe.running if known is None else known.desired_state == "RUNNING"
 
     # --- polling -------------------------------------------------------------------------------------
 
@@ -158,6 +168,9 @@ class OfflinePipes:
     def _poll(self, pipe: PipeConfig) -> None:
         url = self._queue_url(pipe.source_arn)
         while not self._stop.is_set():
+            if not self.running(pipe):
+                self._stop.wait(IDLE_POLL_SECONDS)
+                continue
             try:
                 messages = self._gather(pipe, url)
                 if not messages:
@@ -243,16 +256,11 @@ class OfflinePipes:
         if pipe.invocation_type == "FIRE_AND_FORGET":
             batch.status = "started"
             return set()
-        deadline = time.monotonic() + EXPRESS_SYNC_LIMIT_SECONDS
-        while True:
+        if executions.wait(started["executionArn"], EXPRESS_SYNC_LIMIT_SECONDS):
             execution = sfn.describe_execution(executionArn=started["executionArn"])
-            if execution["status"] in DONE:
-                break
-            if time.monotonic() > deadline:
-                sfn.stop_execution(executionArn=started["executionArn"], error="States.Timeout")
-                execution = {**execution, "status": "TIMED_OUT"}
-                break
-            time.sleep(0.02)
+        else:
+            sfn.stop_execution(executionArn=started["executionArn"], error="States.Timeout")
+            execution = {**sfn.describe_execution(executionArn=started["executionArn"]), "status": "TIMED_OUT"}
         batch.status = execution["status"]
         if execution["status"] != "SUCCEEDED":
             return every

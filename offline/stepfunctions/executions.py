@@ -7,6 +7,7 @@ stubs do not declare: the ``# type: ignore[attr-defined]`` below are for that.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Literal
 
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
@@ -33,6 +34,24 @@ def state(account_id: str, region: str, arn: str) -> State:
     if pending and history["events"][-1]["type"] == "TaskSubmitted":
         return "waiting"
     return "running"
+
+
+def wait(arn: str, timeout: float) -> bool:
+    """Until the execution ``arn`` ends (True) or ``timeout`` seconds pass (False).
+
+    It reads moto's execution object instead of calling DescribeExecution: a synchronous caller (API Gateway's
+    StartSyncExecution, a pipe's REQUEST_RESPONSE target) polled that API every 20 ms, and with dozens of callers
+    waiting, the polls took more of the process than the executions they waited for.
+    """
+    _, _, _, region, account_id, *_ = arn.split(":")
+    execution = stepfunctions_parser_backends[account_id][region].describe_execution(arn)
+    deadline = time.monotonic() + timeout
+    # Set by offline.stepfunctions.fixes once moto has recorded all of the ending (status, then output or error).
+    while not getattr(execution, "offline_ended", False):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 def every(account_id: str, region: str) -> list[str]:

@@ -49,10 +49,15 @@ Two that change no behaviour, only speed (the offline load test runs thousands o
 - moto parses a state machine's definition (ANTLR) at every execution start; the parsed program is kept per
   definition text. Execution state lives in each execution's environment, never in the program.
 - moto builds a new boto3 client for every Task call; one client per (service, region) is kept instead.
+- A synchronous caller (StartSyncExecution, a pipe) waits for an execution by reading moto's objects, not by
+  polling DescribeExecution; moto sets an ending execution's status before its output, so a flag marks the end.
+- moto parses every JSONPath (jsonpath-ng, a PLY grammar: about 0.6 ms) each time a state reads or writes one;
+  each path text is parsed once.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import re
@@ -87,6 +92,7 @@ from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackConsume
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from offline.stepfunctions import validation
@@ -483,7 +489,19 @@ _BOTO_CLIENT_USERS = (
 )
 
 
+_original_terminated = BaseExecutionWorkerCommunication.terminated
+
+
+def _terminated(self: BaseExecutionWorkerCommunication) -> None:
+    """moto marks an execution SUCCEEDED before it sets the output (FAILED before the error): a caller that waits
+    for the status can read an execution half-ended. The flag says that all of it is there
+    (:func:`offline.stepfunctions.executions.wait`)."""
+    _original_terminated(self)
+    self.execution.offline_ended = True  # type: ignore[attr-defined]  # ours, on moto's Execution
+
+
 def _install_speedups(stack: ExitStack) -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.utils import boto_client
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
@@ -495,12 +513,16 @@ def _install_speedups(stack: ExitStack) -> None:
 
     def entrypoint(self: ExecutionWorker) -> Any:
         definition = self._evaluation_details.state_machine_details.definition
+        if definition in programs:  # the lock only for a first parse, which is slow (ANTLR)
+            return programs[definition]
         with lock:
             if definition not in programs:
                 programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
             return programs[definition]
 
     def cached_client(region: str, service: str, state_credentials: Any = None) -> Any:
+        if (service, region) in clients:
+            return clients[(service, region)]
         with lock:
             if (service, region) not in clients:
                 clients[(service, region)] = make_client(
@@ -509,5 +531,9 @@ def _install_speedups(stack: ExitStack) -> None:
             return clients[(service, region)]
 
     stack.enter_context(mock.patch.object(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint))
+    stack.enter_context(mock.patch.object(BaseExecutionWorkerCommunication, "terminated", _terminated))
+    # A parsed JSONPath is only read (find, update_or_create), so one parse per path text serves every execution.
+    stack.enter_context(mock.patch.object(json_path, "parse", functools.lru_cache(maxsize=4096)(json_path.parse)))
+    stack.enter_context(mock.patch.object(result_path, "parse", functools.lru_cache(maxsize=4096)(result_path.parse)))
     for module in _BOTO_CLIENT_USERS:
         stack.enter_context(mock.patch.object(importlib.import_module(module), "boto_client_for", cached_client))
