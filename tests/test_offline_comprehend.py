@@ -99,6 +99,43 @@ MECHANISMS = [
     ("That's no way to treat a customer.", "NEGATIVE"),
     ("They wrote a little message on the box, so thoughtful.", "POSITIVE"),
     ("Wouldn't order from anywhere else \U0001f44d", "POSITIVE"),
+    # round 6: complaints told as plain facts (an expectation broken, money taken wrongly, the wrong thing done,
+    # quantities short), and the plain facts and praise that share their words
+    ("They only refunded the drinks, not the pizza that never turned up.", "NEGATIVE"),
+    ("I got billed twice for one takeaway.", "NEGATIVE"),
+    ("The app showed 12.50 but my card was charged 17.", "NEGATIVE"),
+    ("The app marked it delivered while I was standing at the door with nothing.", "NEGATIVE"),
+    ("Only four of the six samosas were in the bag.", "NEGATIVE"),
+    ("The courier left our shopping at my previous address.", "NEGATIVE"),
+    ("They changed my order to a different pasta without telling me.", "NEGATIVE"),
+    ("I was told it would be sorted by Friday and it is now Tuesday and still nothing.", "NEGATIVE"),
+    ("A bag charge was added even though I chose no bag at checkout.", "NEGATIVE"),
+    ("Even though my order qualified for free delivery, I collected it myself.", "NEUTRAL"),
+    ("The noodles were meant to be vegan and came with egg.", "NEGATIVE"),
+    ("I had to phone the shop twice to get an answer.", "NEGATIVE"),
+    ("This is the fourth time that has happened this month.", "NEGATIVE"),
+    ("The wraps are tiny for what you pay.", "NEGATIVE"),
+    ("Booked for 6:30pm and the food came at 7:40pm.", "NEGATIVE"),
+    ("The menu lists three dips and the tray had one.", "NEGATIVE"),
+    ("We received a lamb curry when we ordered the chicken.", "NEGATIVE"),
+    ("The card said it included a free cookie but there wasn't one.", "NEGATIVE"),
+    ("The milk in my grocery order was out of date.", "NEGATIVE"),
+    ("My points balance was wiped after I changed my email.", "NEGATIVE"),
+    ("I was in the chat queue for fifty minutes.", "NEGATIVE"),
+    ("It's been ten days and my refund hasn't appeared.", "NEGATIVE"),
+    ("The same box is three pounds cheaper in the shop.", "NEGATIVE"),
+    ("We gave up and ordered from somewhere else.", "NEGATIVE"),
+    ("The lid had come off the curry in the bag.", "NEGATIVE"),
+    ("The bag had somebody else's burger in it.", "NEGATIVE"),
+    ("The rider didn't want to climb the stairs, so I had to go down.", "NEGATIVE"),
+    ("I rang to complain and the call was cut off.", "NEGATIVE"),
+    ("I cancelled my order before the kitchen started it.", "NEUTRAL"),
+    ("The membership saves us loads, but the app is painfully slow.", "MIXED"),
+    ("Glad the code worked, but the service fee wiped out most of it.", "MIXED"),
+    ("Super simple to reorder my usual, really handy.", "POSITIVE"),
+    ("Hot, quick and reliable, and I'll keep using them.", "POSITIVE"),
+    ("The driver carried the bags up without being asked.", "POSITIVE"),
+    ("They threw in free garlic bread, fair play.", "POSITIVE"),
 ]
 
 
@@ -312,7 +349,9 @@ def test_batch_language_detection_ranks_each_document():
 
 
 def test_the_default_quota_throttles_batch_calls_past_ten_in_a_second_as_comprehend_does():
-    services = LanguageServices(quotas=Quotas(DEFAULT_RATES))
+    # The clock stands still, as for twelve calls in no time: a garbage-collection pause of the test process (100 ms
+    # and more once the language model is loaded) would otherwise refill a token mid-burst.
+    services = LanguageServices(quotas=Quotas(DEFAULT_RATES, clock=lambda: 0.0))
     codes = []
     for _ in range(12):
         try:
@@ -320,7 +359,7 @@ def test_the_default_quota_throttles_batch_calls_past_ten_in_a_second_as_compreh
             codes.append("ok")
         except ClientError as error:
             codes.append(error.response["Error"]["Code"])
-    # A bucket holds one second of calls; twelve in a few milliseconds leave two throttled.
+    # A bucket holds one second of calls; twelve at once leave two throttled.
     assert codes.count("ok") == 10 and codes.count("ThrottlingException") == 2
     assert services.throttled["comprehend:BatchDetectSentiment"] == 2
     assert services.calls["comprehend:BatchDetectSentiment"] == 10
