@@ -161,6 +161,9 @@ def run(count: int, visibility_scale: float, pollers: int, rate_limit: int | Non
         burst_emails = len(cloud.emails())
         dead = depth(cloud, "analysis/buffer/dlq")
         batches = len(cloud.pipes.batches)
+        retried = sum(len(batch.retried) for batch in cloud.pipes.batches)
+        not_succeeded = Counter(batch.status for batch in cloud.pipes.batches if batch.status != "SUCCEEDED")
+        machinery = list(cloud.pipes.errors) + list(cloud.eventbridge.errors)
         throttled = dict(cloud.language.throttled)
         calls = dict(cloud.language.calls)
 
@@ -183,6 +186,7 @@ def run(count: int, visibility_scale: float, pollers: int, rate_limit: int | Non
         replay_emails = len(cloud.emails()) - burst_emails
         dead_after_replay = depth(cloud, "analysis/buffer/dlq")
         batches_after_replay = len(cloud.pipes.batches)
+        machinery_after_replay = list(cloud.pipes.errors) + list(cloud.eventbridge.errors)
 
     accepted = [key for key, status in zip(keys, statuses, strict=True) if status == 202]
     times = [at for at, _ in burst_analysed]
@@ -211,6 +215,10 @@ def run(count: int, visibility_scale: float, pollers: int, rate_limit: int | Non
         "replay_seconds": replay_seconds,
         "dead_after_replay": dead_after_replay,
         "replay_batches": batches_after_replay - batches,
+        "retried": retried,
+        "not_succeeded": dict(not_succeeded),
+        "machinery": machinery,
+        "machinery_after_replay": machinery_after_replay[len(machinery) :],
     }
 
 
@@ -226,6 +234,12 @@ def report(result: dict[str, Any]) -> list[str]:
     print(f"  accepted                 {result['accepted']} (refused: {result['refused'] or 'none'})")
     print(f"  backlog in the queue     {result['backlog']} (the analysis pipe stopped while the burst was accepted)")
     print(f"  analysed once            {once} of {len(accepted)} accepted")
+    times = Counter(analysed[key] for key in accepted)
+    print(f"  ReviewAnalysed per review {dict(sorted(times.items()))} (times: reviews)")
+    print(f"  batch items retried      {result['retried']}; batches not SUCCEEDED {result['not_succeeded'] or 'none'}")
+    for fault in result["machinery"][:3]:
+        print(f"  OFFLINE MACHINERY FAULT  {fault.strip().splitlines()[-1]}")
+    print(f"  offline machinery faults {len(result['machinery'])}")
     print(f"  failed analyses          {result['failed']}")
     print(f"  dead-lettered            {result['dead']}")
     print(f"  last ReviewAnalysed at   {result['last_analysed_seconds']:.1f} s after the first submission")
@@ -239,6 +253,9 @@ def report(result: dict[str, Any]) -> list[str]:
     print(f"  Comprehend throttled     {result['throttled'] or 'none'}")
     print(f"replay of the burst's archive window, in {result['replay_seconds']:.1f} s")
     print(f"  analysed again once      {replay_once} of {len(accepted)}")
+    replay_times = Counter(replay[key] for key in accepted)
+    print(f"  ReviewAnalysed per review {dict(sorted(replay_times.items()))} (times: reviews)")
+    print(f"  offline machinery faults {len(result['machinery_after_replay'])}")
     print(f"  failed analyses          {result['replay_failed']}")
     print(f"  thank-you emails sent    {result['replay_emails']} (the first run sent one per review)")
     print(f"  dead-lettered            {result['dead_after_replay']}")

@@ -17,7 +17,7 @@ from modules.common import load_asl
 from offline.dynamodb import fixes as dynamodb_fixes
 from offline.ses import templates
 from offline.ses.templates import RenderedEmail
-from offline.stepfunctions import fixes
+from offline.stepfunctions import executions, fixes
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -89,6 +89,9 @@ class Harness:
         while True:
             description = self.sfn.describe_execution(executionArn=execution_arn)
             if description["status"] in until:
+                # moto marks an execution ended before it records its output or error: wait for all of it.
+                if description["status"] in DONE and executions.wait(execution_arn, timeout=10):
+                    description = self.sfn.describe_execution(executionArn=execution_arn)
                 return description
             if time.monotonic() > deadline:
                 raise AssertionError(f"execution still {description['status']} after {timeout} s")

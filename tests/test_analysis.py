@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from unittest import mock
 
 import jsonschema
 import pytest
@@ -281,6 +282,29 @@ def test_twenty_five_reviews_publish_one_event_each_in_calls_of_at_most_ten():
         if e["type"] == "TaskScheduled" and e["taskScheduledEventDetails"]["resource"] == "putEvents"
     ]
     assert sorted(len(entries) for entries in put_events) == [5, 10, 10]
+
+
+def test_an_entry_eventbridge_refuses_returns_only_its_review_and_the_rest_of_its_call_is_not_put_again():
+    from moto.events.models import EventsBackend
+
+    put_events = EventsBackend.put_events
+
+    def one_entry_fails(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # EventBridge answers an entry it could not put with an ErrorCode in its place and puts the others.
+        failing = [i for i, event in enumerate(events) if '"r-refused"' in event.get("Detail", "")]
+        results = put_events(self, [event for i, event in enumerate(events) if i not in failing])
+        for i in failing:
+            results.insert(i, {"ErrorCode": "InternalFailure", "ErrorMessage": "an internal failure"})
+        return results
+
+    comprehend = FakeComprehend()
+    batch = [message(review(reviewId=f"r-{i}", languageCode="en")) for i in range(9)]
+    batch.insert(4, message(review(reviewId="r-refused", languageCode="en")))
+    with mock.patch.object(EventsBackend, "put_events", one_entry_fails):
+        output, events, _ = analyse(comprehend, batch)
+    assert retried(output) == {batch[4]["messageId"]}
+    # Each of the nine is published once: a retry of the whole call would have put them again.
+    assert sorted(e["detail"]["data"]["reviewId"] for e in events) == sorted(f"r-{i}" for i in range(9))
 
 
 def test_a_second_without_calls_left_makes_the_batch_wait_then_return_to_the_queue():

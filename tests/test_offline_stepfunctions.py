@@ -465,3 +465,19 @@ def test_waiting_for_an_execution_gives_up_at_the_timeout():
         assert not executions.wait(arn, timeout=0.2)
         assert time.monotonic() - began < 5
         harness.sfn.stop_execution(executionArn=arn)
+
+
+def test_a_failed_entrys_cause_is_the_put_events_response_as_json():
+    entries = [
+        {"Source": "reviews.test", "DetailType": "Sent", "Detail": {"n": 1}, "EventBusName": BUS},
+        {"Source": "", "DetailType": "Refused", "Detail": {"n": 2}, "EventBusName": BUS},
+    ]
+    definition = _one_task("arn:aws:states:::events:putEvents", {"Entries": entries})
+    with aws() as harness:
+        machine = _create(harness, definition)
+        arn = harness.sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+        described = harness.wait(arn, timeout=30)
+        assert (described["status"], described["error"]) == ("FAILED", "EventBridge.FailedEntry")
+        cause = json.loads(described["cause"])
+    assert cause["FailedEntryCount"] == 1
+    assert "EventId" in cause["Entries"][0] and cause["Entries"][1]["ErrorCode"] == "InvalidArgument"

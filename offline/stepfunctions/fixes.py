@@ -42,6 +42,8 @@ Each fix is small, names the AWS behaviour it restores, and has a test of its ow
   emulator refuses a sum out of the range too, the stricter reading. The page names ``States.IntrinsicFailure`` for a
   failed intrinsic, while the failures AWS is seen to write are ``States.Runtime``; the emulator writes
   ``States.Runtime``, which no Retry or Catch matches, so a workflow that relies on catching it fails offline first.
+- An ``EventBridge.FailedEntry``'s cause is the PutEvents response as JSON text, as AWS gives it; moto writes
+  the Python repr of it, which States.StringToJson cannot read.
 - With ``retry_waits``, Retry intervals are recorded instead of slept.
 
 Two that change no behaviour, only speed (the offline load test runs thousands of executions):
@@ -87,6 +89,10 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
     StateTaskServiceCallback,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_events import (
+    SfnFailedEntryCountException,
+    StateTaskServiceEvents,
 )
 from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackConsumerTimeout
 from moto.stepfunctions.parser.asl.eval.environment import Environment
@@ -471,6 +477,11 @@ def installed(
         stack.enter_context(mock.patch.object(StepFunctionsParserBackend, "stop_execution", _stop_execution))
         stack.enter_context(mock.patch.object(Environment, "set_error", _set_error))
         stack.enter_context(mock.patch.object(Environment, "set_ended", _set_ended))
+        stack.enter_context(
+            mock.patch.object(
+                StateTaskServiceEvents, "_from_error", _failed_entry_cause_as_json(StateTaskServiceEvents._from_error)
+            )
+        )
         for module in _JSON_PATH_USERS:
             stack.enter_context(mock.patch.object(importlib.import_module(module), "extract_json", extract_json))
         if retry_waits is not None:
@@ -498,6 +509,19 @@ def _terminated(self: BaseExecutionWorkerCommunication) -> None:
     (:func:`offline.stepfunctions.executions.wait`)."""
     _original_terminated(self)
     self.execution.offline_ended = True  # type: ignore[attr-defined]  # ours, on moto's Execution
+
+
+def _failed_entry_cause_as_json(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto records an EventBridge.FailedEntry's cause as the Python repr of the PutEvents response; AWS's cause is
+    the response as JSON text, so that a Catch can read which entry failed (States.StringToJson): LocalStack's
+    AWS-validated tests record it so (localstack/localstack#11991)."""
+
+    def from_error(self: StateTaskServiceEvents, env: Any, ex: Exception) -> Any:
+        if isinstance(ex, SfnFailedEntryCountException) and not isinstance(ex.cause, str):
+            ex.cause = json.dumps(ex.cause, separators=(",", ":"))  # type: ignore[misc,assignment]  # moto: Final dict
+        return original(self, env, ex)
+
+    return from_error
 
 
 def _install_speedups(stack: ExitStack) -> None:
