@@ -48,3 +48,38 @@ def test_a_delayed_message_is_due_once_the_sqs_clock_has_advanced_past_its_delay
         assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["m"]
     with pytest.raises(ValueError, match="backwards"):
         clock.advance(-1)
+
+
+def test_a_delete_waits_for_the_queues_lock_so_no_other_change_interleaves():
+    import threading
+
+    import boto3
+    from moto import mock_aws
+    from moto.sqs.models import sqs_backends
+
+    from offline.sqs import fixes
+
+    with mock_aws(), fixes.atomic_queues():
+        sqs = boto3.client("sqs", region_name="eu-west-1")
+        url = sqs.create_queue(QueueName="race")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="one")
+        [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+        queue = sqs_backends["123456789012"]["eu-west-1"].get_queue("race")
+        done = threading.Event()
+
+        def delete() -> None:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            done.set()
+
+        with queue._messages_lock:  # another change of this queue's messages is under way
+            deleter = threading.Thread(target=delete)
+            deleter.start()
+            assert not done.wait(0.5)
+        deleter.join(timeout=10)
+        assert done.is_set()
+        assert (
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
+                "ApproximateNumberOfMessagesNotVisible"
+            ]
+            == "0"
+        )

@@ -16,7 +16,8 @@ What runs, beyond moto, each in its service's package:
 - the schema registry, which validates every event put on a bus (:mod:`offline.schemas.validation`);
 - Step Functions' aws-sdk integrations as AWS runs them (:mod:`offline.stepfunctions.fixes`), SESv2 templated email
   (:mod:`offline.ses.templates`), MOCK integrations imported (:mod:`offline.apigateway.fixes`), bucket policy
-  conditions (:mod:`offline.s3.fixes`), atomic conditional writes (:mod:`offline.dynamodb.fixes`) and moto's backend
+  conditions (:mod:`offline.s3.fixes`), atomic conditional writes (:mod:`offline.dynamodb.fixes`), SQS queues safe under concurrent callers
+  (:mod:`offline.sqs.fixes`) and moto's backend
   lookup without its process-wide lock (:mod:`offline.engine.speedups`).
 
 Resources whose behaviour does not run offline (alarms never evaluate, email subscriptions never confirm, IAM and
@@ -79,6 +80,7 @@ from offline.schemas.validation import SchemaRegistry
 from offline.ses import resources as _ses  # noqa: F401
 from offline.ses import templates as ses_templates
 from offline.sns import resources as _sns  # noqa: F401
+from offline.sqs import fixes as sqs_fixes
 from offline.sqs import resources as _sqs  # noqa: F401
 from offline.sqs.clock import SqsClock
 from offline.stepfunctions import executions
@@ -180,6 +182,7 @@ class OfflineCloud:
             stack.enter_context(apigateway_fixes.mock_integrations_importable())
             stack.enter_context(s3_fixes.bucket_policy_conditions())
             stack.enter_context(speedups.installed())
+            stack.enter_context(sqs_fixes.atomic_queues())
             stack.enter_context(self.firehose.installed())
             # Closed in reverse: deliveries stop first, then running executions, before moto goes away.
             stack.callback(lambda: executions.stop_all(self.account_id, self.region))
