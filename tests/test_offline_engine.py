@@ -296,3 +296,20 @@ def test_the_backend_lookup_speedup_answers_as_moto_does():
             # An account not seen yet still goes through moto's own path, which creates its backends.
             assert sqs_backends["210987654321"]["us-east-1"] is not first
             assert "210987654321" in sqs_backends
+
+
+def test_the_clients_are_made_once_per_service_even_when_threads_ask_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from moto import mock_aws
+
+    from offline.engine.clients import Clients
+
+    with mock_aws():
+        clients = Clients("eu-west-1")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            made = list(pool.map(clients, ["sqs"] * 16 + ["stepfunctions"] * 16))
+        assert len({id(client) for client in made[:16]}) == 1
+        assert len({id(client) for client in made[16:]}) == 1
+        assert made[0].meta.service_model.service_name == "sqs"
+        assert made[0].meta.region_name == "eu-west-1"

@@ -83,3 +83,31 @@ def test_a_delete_waits_for_the_queues_lock_so_no_other_change_interleaves():
             ]
             == "0"
         )
+
+
+def test_the_speedups_give_moto_s_answers_for_visibility_delay_and_retention():
+    import boto3
+    from moto import mock_aws
+
+    from offline.sqs import speedups
+    from offline.sqs.clock import SqsClock
+
+    clock = SqsClock()
+    with mock_aws(), clock.installed(), speedups.installed():
+        sqs = boto3.client("sqs", region_name="eu-west-1")
+        url = sqs.create_queue(QueueName="fast", Attributes={"MessageRetentionPeriod": "600"})["QueueUrl"]
+        for body in ("now", "held"):
+            sqs.send_message(QueueUrl=url, MessageBody=body)
+        sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
+        [now] = sqs.receive_message(QueueUrl=url, VisibilityTimeout=120)["Messages"]
+        assert now["Body"] == "now"
+        [held] = sqs.receive_message(QueueUrl=url, VisibilityTimeout=30)["Messages"]
+        assert held["Body"] == "held"
+        assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []  # both in flight, one delayed
+        clock.advance(61)  # the delay is over, "held"'s visibility timeout too, "now"'s is not
+        assert sorted(m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == [
+            "held",
+            "later",
+        ]
+        clock.advance(600)  # past the retention period: nothing is delivered any more
+        assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []

@@ -481,3 +481,35 @@ def test_a_failed_entrys_cause_is_the_put_events_response_as_json():
         cause = json.loads(described["cause"])
     assert cause["FailedEntryCount"] == 1
     assert "EventId" in cause["Entries"][0] and cause["Entries"][1]["ErrorCode"] == "InvalidArgument"
+
+
+def test_the_execution_index_answers_as_moto_s_walk_does():
+    import boto3
+    from moto import mock_aws
+
+    from offline.stepfunctions import speedups
+
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+    with mock_aws(), speedups.installed():
+        sfn = boto3.client("stepfunctions", region_name="eu-west-1")
+        machine = sfn.create_state_machine(
+            name="indexed", definition=definition, roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn"
+        )["stateMachineArn"]
+        started = [
+            sfn.start_execution(stateMachineArn=machine, name=f"run-{i}", input=json.dumps({"i": i}))["executionArn"]
+            for i in range(40)
+        ]
+        described = [sfn.describe_execution(executionArn=arn) for arn in started]
+        assert [(d["executionArn"], d["name"], json.loads(d["input"])) for d in described] == [
+            (arn, f"run-{i}", {"i": i}) for i, arn in enumerate(started)
+        ]
+        # The same name and input while it runs is the same request: the same execution, none added.
+        again = sfn.start_execution(stateMachineArn=machine, name="run-7", input=json.dumps({"i": 7}))
+        assert again["executionArn"] == started[7]
+        assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 40
+        with pytest.raises(ClientError) as refused:
+            sfn.start_execution(stateMachineArn=machine, name="run-7", input=json.dumps({"i": 8}))
+        assert refused.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
+        with pytest.raises(ClientError) as missing:
+            sfn.describe_execution(executionArn=started[0].replace("run-0", "run-99"))
+        assert missing.value.response["Error"]["Code"] == "ExecutionDoesNotExist"

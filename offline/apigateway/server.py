@@ -48,6 +48,7 @@ from botocore.exceptions import ClientError
 from offline.apigateway.authorizer import UNAUTHORIZED, Unauthorized, cognito_authorizers
 from offline.apigateway.responses import render_gateway_template, validation_error_string
 from offline.apigateway.vtl import render
+from offline.engine.clients import Clients
 from offline.stepfunctions import executions
 from offline.wafv2.acl import WafRequest, WebAcl
 
@@ -134,7 +135,7 @@ class RestApi:
         self.session = session or boto3.Session(region_name=region)
         self.on_execution = on_execution
         self.requests = 0
-        self._clients: dict[str, Any] = {}
+        self._client = Clients(region, self.session)
         self._lock = threading.Lock()
         self._authorizers = cognito_authorizers(document, user_pools=self.user_pools, region=region)
         self.routes = [
@@ -382,12 +383,6 @@ class RestApi:
             "cause",
         )
         return {key: execution[key] for key in keys if key in execution}
-
-    def _client(self, service: str) -> Any:
-        with self._lock:
-            if service not in self._clients:
-                self._clients[service] = self.session.client(service, region_name=self.region)
-            return self._clients[service]
 
     # --- gateway responses ---------------------------------------------------------------------------
 

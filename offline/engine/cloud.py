@@ -16,9 +16,11 @@ What runs, beyond moto, each in its service's package:
 - the schema registry, which validates every event put on a bus (:mod:`offline.schemas.validation`);
 - Step Functions' aws-sdk integrations as AWS runs them (:mod:`offline.stepfunctions.fixes`), SESv2 templated email
   (:mod:`offline.ses.templates`), MOCK integrations imported (:mod:`offline.apigateway.fixes`), bucket policy
-  conditions (:mod:`offline.s3.fixes`), atomic conditional writes (:mod:`offline.dynamodb.fixes`), SQS queues safe under concurrent callers
-  (:mod:`offline.sqs.fixes`) and moto's backend
-  lookup without its process-wide lock (:mod:`offline.engine.speedups`).
+  conditions (:mod:`offline.s3.fixes`), atomic conditional writes (:mod:`offline.dynamodb.fixes`) and SQS queues
+  safe under concurrent callers (:mod:`offline.sqs.fixes`);
+- speedups that change no answer, for thousands of messages and executions: moto's backend lookup without its
+  process-wide lock (:mod:`offline.engine.speedups`), queue reads that do not walk the backlog
+  (:mod:`offline.sqs.speedups`) and executions found by index (:mod:`offline.stepfunctions.speedups`).
 
 Resources whose behaviour does not run offline (alarms never evaluate, email subscriptions never confirm, IAM and
 KMS are not enforced, ...) are created in moto all the same; :data:`INERT` says what each of those types does not do.
@@ -40,7 +42,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -58,6 +59,7 @@ from offline.dynamodb import resources as _dynamodb  # noqa: F401
 from offline.engine import data_sources as _data_sources  # noqa: F401
 from offline.engine import speedups
 from offline.engine.aws import error_message
+from offline.engine.clients import Clients
 from offline.engine.faults import Faults
 from offline.engine.registry import CONFIGURATION_ONLY, HANDLERS, INERT, UnsupportedResource, check_supported
 from offline.engine.terraform import Address, Resource, Stack, resolve
@@ -82,10 +84,12 @@ from offline.ses import templates as ses_templates
 from offline.sns import resources as _sns  # noqa: F401
 from offline.sqs import fixes as sqs_fixes
 from offline.sqs import resources as _sqs  # noqa: F401
+from offline.sqs import speedups as sqs_speedups
 from offline.sqs.clock import SqsClock
 from offline.stepfunctions import executions
 from offline.stepfunctions import fixes as stepfunctions_fixes
 from offline.stepfunctions import resources as _stepfunctions  # noqa: F401
+from offline.stepfunctions import speedups as stepfunctions_speedups
 from offline.wafv2 import resources as _wafv2  # noqa: F401
 
 __all__ = ["CONFIGURATION_ONLY", "HANDLERS", "INERT", "OfflineCloud", "Quiescence", "UnsupportedResource"]
@@ -161,7 +165,7 @@ class OfflineCloud:
         self.configuration_only: set[Address] = set()
         self.ordering_races: list[str] = []
         self.outputs: dict[str, Any] = {}
-        self._clients: dict[str, Any] = {}
+        self._clients = Clients(self.region)
         self._exit = ExitStack()
 
     # --- lifecycle -----------------------------------------------------------------------------------
@@ -182,6 +186,8 @@ class OfflineCloud:
             stack.enter_context(apigateway_fixes.mock_integrations_importable())
             stack.enter_context(s3_fixes.bucket_policy_conditions())
             stack.enter_context(speedups.installed())
+            stack.enter_context(sqs_speedups.installed())
+            stack.enter_context(stepfunctions_speedups.installed())
             stack.enter_context(sqs_fixes.atomic_queues())
             stack.enter_context(self.firehose.installed())
             # Closed in reverse: deliveries stop first, then running executions, before moto goes away.
@@ -246,9 +252,7 @@ class OfflineCloud:
 
     def client(self, service: str) -> Any:
         """A boto3 client of the offline region (cached per service)."""
-        if service not in self._clients:
-            self._clients[service] = boto3.client(service, region_name=self.region)
-        return self._clients[service]
+        return self._clients(service)
 
     def resources(self, kind: str) -> dict[str, dict[str, Any]]:
         """Every resource of a Terraform type: logical name -> attributes."""

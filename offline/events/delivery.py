@@ -43,11 +43,11 @@ from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 
-import boto3
 from botocore.exceptions import ClientError
 from moto.events.models import EventsBackend, Rule
 
 from aws_behaviour.eventbridge_input import Undeliverable, target_input
+from offline.engine.clients import Clients
 from offline.events import replay
 
 DEFAULT_MAX_RETRY_ATTEMPTS = 185
@@ -109,6 +109,7 @@ class OfflineEventBridge:
 
     def __init__(self, *, region: str, on_event: Callable[[dict[str, Any]], None] | None = None):
         self.region = region
+        self._client = Clients(region)
         self.events: list[dict[str, Any]] = []
         self.deliveries: list[Delivery] = []
         self.executions: list[str] = []
@@ -276,16 +277,20 @@ class OfflineEventBridge:
             raise _Failure(_error_code(error), error.response["Error"].get("Message", "")) from error
 
     def _start_execution(self, arn: str, payload: str) -> str:
-        client = boto3.client("stepfunctions", region_name=self.region)
-        execution = client.start_execution(stateMachineArn=arn, name=str(uuid.uuid4()), input=payload)
+        execution = self._client("stepfunctions").start_execution(
+            stateMachineArn=arn, name=str(uuid.uuid4()), input=payload
+        )
         with self._changed:
             self.executions.append(execution["executionArn"])
         return str(execution["executionArn"])
 
     def _put_record(self, arn: str, payload: str) -> str:
-        client = boto3.client("firehose", region_name=self.region)
         stream = arn.split(":deliverystream/")[-1]
-        return str(client.put_record(DeliveryStreamName=stream, Record={"Data": payload.encode()})["RecordId"])
+        return str(
+            self._client("firehose").put_record(DeliveryStreamName=stream, Record={"Data": payload.encode()})[
+                "RecordId"
+            ]
+        )
 
     def _dead_letter(self, job: _Job, delivery: Delivery, condition: str) -> None:
         queue_arn = job.target.get("DeadLetterConfig", {}).get("Arn")
@@ -300,7 +305,7 @@ class OfflineEventBridge:
             "EXHAUSTED_RETRY_CONDITION": condition,
             "RETRY_ATTEMPTS": str(delivery.attempts - 1),
         }
-        sqs = boto3.client("sqs", region_name=self.region)
+        sqs = self._client("sqs")
         account, name = queue_arn.split(":")[4], queue_arn.split(":")[5]
         url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
         sqs.send_message(

@@ -38,9 +38,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 from moto.pipes.models import pipes_backends
 
+from offline.engine.clients import Clients
 from offline.stepfunctions import executions
 
 SQS_RECEIVE_MAX = 10
@@ -94,6 +94,7 @@ class OfflinePipes:
         if not 0 < visibility_scale <= 1:
             raise ValueError(f"OfflinePipes: visibility_scale {visibility_scale} must be in (0, 1]")
         self.region = region
+        self._client = Clients(region)
         self.pollers = pollers
         self.visibility_scale = visibility_scale
         self.pipes: dict[str, PipeConfig] = {}
@@ -291,14 +292,6 @@ class OfflinePipes:
             )
 
     # --- clients -------------------------------------------------------------------------------------
-
-    def _client(self, service: str) -> Any:
-        # boto3 clients are thread-safe once made; making them is not.
-        with self._lock:
-            clients = self.__dict__.setdefault("_clients", {})
-            if service not in clients:
-                clients[service] = boto3.client(service, region_name=self.region)
-            return clients[service]
 
     def _queue_url(self, arn: str) -> str:
         _, _, _, _, account, name = arn.split(":")

@@ -1,0 +1,83 @@
+"""moto Step Functions speedups that change no answer, for state machines with thousands of executions.
+
+moto 5.2.5 keeps a state machine's executions in a list and finds one by walking it: DescribeExecution by ARN, and
+StartExecution by name (an execution of the same name is the same request again, or ExecutionAlreadyExists). A
+5,000-review burst starts 5,000 executions of accept-review, so each API request walked thousands of them (a
+sampled run spent a seventh of the process in that walk). :func:`installed` answers both from an index kept
+alongside each list. moto only appends to that list, so the index adds the new tail on each lookup, and is built
+anew if the list was ever shortened.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from unittest import mock
+
+from moto.stepfunctions.exceptions import ExecutionAlreadyExists, ExecutionDoesNotExist
+from moto.stepfunctions.models import StateMachine, StepFunctionBackend
+
+
+@dataclass
+class _Indexed:
+    executions: list[Any]  # held, so that its id is not reused while it is indexed
+    by_arn: dict[str, Any] = field(default_factory=dict)
+    first_by_name: dict[str, Any] = field(default_factory=dict)
+    seen: int = 0
+
+
+class ExecutionIndex:
+    """The executions of each list moto keeps, by ARN and by name (the first of that name, as moto's walk finds)."""
+
+    def __init__(self) -> None:
+        self._lists: dict[int, _Indexed] = {}
+        self._lock = threading.Lock()
+
+    def _current(self, executions: list[Any]) -> _Indexed:
+        with self._lock:
+            indexed = self._lists.get(id(executions))
+            if indexed is None or indexed.executions is not executions or len(executions) < indexed.seen:
+                indexed = self._lists[id(executions)] = _Indexed(executions)
+            for execution in executions[indexed.seen :]:
+                indexed.by_arn[execution.execution_arn] = execution
+                indexed.first_by_name.setdefault(execution.name, execution)
+            indexed.seen = len(executions)
+            return indexed
+
+    def by_arn(self, executions: list[Any], arn: str) -> Any | None:
+        return self._current(executions).by_arn.get(arn)
+
+    def by_name(self, executions: list[Any], name: str) -> Any | None:
+        return self._current(executions).first_by_name.get(name)
+
+
+@contextmanager
+def installed() -> Iterator[ExecutionIndex]:
+    index = ExecutionIndex()
+
+    def describe_execution(self: StepFunctionBackend, execution_arn: str) -> Any:
+        self._validate_execution_arn(execution_arn)
+        state_machine = self._get_state_machine_for_execution(execution_arn)
+        execution = index.by_arn(state_machine.executions, execution_arn)
+        if execution is None:
+            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
+        return execution
+
+    def handle_name_input_idempotency(self: StateMachine, name: str, execution_input: str) -> Any | None:
+        execution = index.by_name(self.executions, name)
+        if execution is None:
+            return None
+        # The same name and input while it runs is the same request again; anything else is refused, as moto does.
+        if execution_input == execution.execution_input and execution.status == "RUNNING":
+            return execution
+        raise ExecutionAlreadyExists("Execution Already Exists: '" + execution.execution_arn + "'")
+
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.object(StepFunctionBackend, "describe_execution", describe_execution))
+        stack.enter_context(
+            mock.patch.object(StateMachine, "_handle_name_input_idempotency", handle_name_input_idempotency)
+        )
+        yield index
