@@ -252,3 +252,16 @@ def test_code_point_count_counts_characters():
 def test_code_point_count_out_of_range_fails_as_java_throws():
     with pytest.raises(VtlError, match="IndexOutOfBounds"):
         render("$input.path('$.a').codePointCount(0, 9)", body=json.dumps({"a": "ab"}))
+
+
+def test_a_template_parsed_once_renders_each_request_with_its_own_values_across_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    template = "#set($r = $input.path('$'))#foreach($k in $r.keys())$k=$r.get($k);#end"
+
+    def one(i: int) -> str:
+        return render(template, body=json.dumps({"n": i, "m": i * 2})).output
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outputs = list(pool.map(one, range(64)))
+    assert outputs == [f"n={i};m={i * 2};" for i in range(64)]

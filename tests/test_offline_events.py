@@ -499,3 +499,34 @@ def test_a_replay_name_cannot_be_used_twice():
         with pytest.raises(ClientError) as raised:
             start_replay(running, "once", T0, T0 + timedelta(minutes=1))
     assert raised.value.response["Error"]["Code"] == "ResourceAlreadyExistsException"
+
+
+def test_target_input_paths_are_parsed_once_and_each_event_gets_its_own_values():
+    from unittest import mock
+
+    import jsonpath_ng.ext
+    from moto.events.utils import EventTemplateParser
+
+    from offline.events import speedups
+
+    paths = {"kind": "$.detail-type", "who": "$.detail.data.name"}
+    template = '{"kind": "<kind>", "who": "<who>", "ingested": "<aws.events.event.ingestion-time>"}'
+    parses = []
+    real = jsonpath_ng.ext.parse
+    with (
+        mock.patch.object(jsonpath_ng.ext, "parse", lambda path: parses.append(path) or real(path)),
+        speedups.installed(),
+    ):
+        first, second = (
+            EventTemplateParser.parse(
+                template,
+                paths,
+                {"detail-type": kind, "detail": {"data": {"name": name}}, "ingestion-time": "t"},
+            )
+            for kind, name in (("ReviewSubmitted", "Ada"), ("ReviewAnalysed", "Bo"))
+        )
+    assert (first, second) == (
+        {"kind": "ReviewSubmitted", "who": "Ada", "ingested": "t"},
+        {"kind": "ReviewAnalysed", "who": "Bo", "ingested": "t"},
+    )
+    assert sorted(parses) == sorted(paths.values())

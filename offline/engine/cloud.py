@@ -20,7 +20,8 @@ What runs, beyond moto, each in its service's package:
   safe under concurrent callers (:mod:`offline.sqs.fixes`);
 - speedups that change no answer, for thousands of messages and executions: moto's backend lookup without its
   process-wide lock (:mod:`offline.engine.speedups`), queue reads that do not walk the backlog
-  (:mod:`offline.sqs.speedups`) and executions found by index (:mod:`offline.stepfunctions.speedups`).
+  (:mod:`offline.sqs.speedups`), executions found by index (:mod:`offline.stepfunctions.speedups`) and target
+  input paths parsed once (:mod:`offline.events.speedups`).
 
 Resources whose behaviour does not run offline (alarms never evaluate, email subscriptions never confirm, IAM and
 KMS are not enforced, ...) are created in moto all the same; :data:`INERT` says what each of those types does not do.
@@ -64,6 +65,7 @@ from offline.engine.faults import Faults
 from offline.engine.registry import CONFIGURATION_ONLY, HANDLERS, INERT, UnsupportedResource, check_supported
 from offline.engine.terraform import Address, Resource, Stack, resolve
 from offline.events import resources as _events  # noqa: F401
+from offline.events import speedups as events_speedups
 from offline.events.delivery import OfflineEventBridge
 from offline.firehose import resources as _firehose  # noqa: F401
 from offline.firehose.delivery import DeliveredObject, OfflineFirehose
@@ -187,6 +189,7 @@ class OfflineCloud:
             stack.enter_context(s3_fixes.bucket_policy_conditions())
             stack.enter_context(speedups.installed())
             stack.enter_context(sqs_speedups.installed())
+            stack.enter_context(events_speedups.installed())
             stack.enter_context(stepfunctions_speedups.installed())
             stack.enter_context(sqs_fixes.atomic_queues())
             stack.enter_context(self.firehose.installed())
