@@ -104,6 +104,8 @@ from typing import Any
 from vaderSentiment import vaderSentiment as vader
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from offline.comprehend.expectations import broken
+
 LEXICON_FILE = Path(__file__).with_name("delivery-lexicon.json")
 # A clause evidence at which a side is as likely as not: one clause with a single strong word ("Disgusting.",
 # VADER compound -0.53) passes it, a faint one ("Nothing special", 0.31 before the lexicon's entry) does not.
@@ -1581,6 +1583,7 @@ def clauses(text: str) -> list[str]:
     lexicon = _analyzer().lexicon
     text = " ".join(_EMOJIS.sub(lambda match: f" {_EMOJI[match.group(1)]} ", text.replace("\u2019", "'")).split())
     text = _UNCONTRACTED.sub(lambda match: _CONTRACTED[match.group(1).lower()], text)
+    text = _mark_broken(text)
     text = _phrases().sub(_phrase_token, text)
     text = re.sub(r"\bno[\s-]one\b", "nobody", text, flags=re.IGNORECASE)
     text = _EXCLUSION.sub("without", text)
@@ -1605,6 +1608,21 @@ def clauses(text: str) -> list[str]:
     return [chunk for clause in _CLAUSE_BREAK.split(text) if clause.strip() for chunk in _chunks(clause)]
 
 
+# A customer's expectation stated broken (offline/comprehend/expectations.py: "the ice cream was liquid"): the clause
+# stating it is marked, and weighs as a complaint of BROKEN_WEIGHT whatever VADER reads in its words ("warm" is praise
+# to VADER, not of ice cream).
+BROKEN = "broken_expectation"
+BROKEN_WEIGHT = 0.55
+_CLAUSE_END = re.compile(rf"[.!?;,:]|\s(?={_CONTRAST_WORDS}\b)|$", re.IGNORECASE)
+
+
+def _mark_broken(text: str) -> str:
+    ends = sorted({_CLAUSE_END.search(text, end).start() for end in broken(text)}, reverse=True)  # type: ignore[union-attr]
+    for end in ends:
+        text = f"{text[:end]} {BROKEN}{text[end:]}"
+    return text
+
+
 def _chunks(clause: str) -> list[str]:
     # VADER's cost grows with the square of a clause's length (it re-reads the clause for each sentiment word); a
     # review's clauses are far shorter than this, an unpunctuated 5,000-byte text is not.
@@ -1619,6 +1637,9 @@ def _likelihood(evidence: float) -> float:
 
 
 def _score(analyzer: SentimentIntensityAnalyzer, clause: str, asking: bool) -> float:
+    if BROKEN in clause:
+        unmarked = " ".join(clause.replace(BROKEN, " ").split())
+        return max(-1.0, min(0.0, _score(analyzer, unmarked, asking)) - BROKEN_WEIGHT)
     compound = float(analyzer.polarity_scores(clause)["compound"])
     if clause.rstrip().endswith("?"):
         return compound * QUESTION_WEIGHT

@@ -1,0 +1,208 @@
+"""What a food-delivery customer expects, and where a review says it was broken.
+
+A complaint told as plain facts ("the ice cream was liquid", "marked the order as nut-free and it came topped with
+cashews", "the driver demanded a cash tip") has no evaluative word for a lexicon to read: what makes it a complaint
+is knowing what the customer expected. :data:`EXPECTATIONS_FILE` holds that knowledge as data, and the rules here
+compose it rather than list phrases:
+
+- a kind of thing and a state wrong for it: something frozen that arrived warm, melted or liquid; a chilled drink
+  warm; a hot dish cold; cooked food raw or pink; a sealed bag, lid or seal open, torn or leaking; something fragile
+  cracked or crushed; fresh food mouldy or past its date; an app, a code or a payment that crashed, failed, was
+  declined or did not work. The state is read after its object and a linking verb ("the ice cream tub was soft",
+  "the frozen yoghurt arrived as a warm puddle"), right after it ("came with the seal torn"), or before it as an
+  adjective ("warm ice cream"). In a grocery order raw meat and dairy are chilled goods.
+- a diet or an allergy and, after it in the review, a food that breaks it ("asked for vegan ... found chicken",
+  "peanut allergy ... the satay sauce"), unless the food is itself of the diet ("vegan cheese") or denied ("no meat").
+- a courier's act that breaks the norm of a delivery: a demand ("said I had to pay him extra", "asked me to come
+  down"), a refusal of the job ("would not come up"), rough handling, food left exposed ("in the rain", "on the
+  pavement"), a stop elsewhere with the order ("at a petrol station for forty minutes").
+
+A break is not read in a question, a request or a condition ("Can you pack the ice cream so it doesn't melt?"), nor
+when denied ("the ice cream hadn't melted at all"). :func:`broken` returns where each break ends, so that the
+sentiment analyzer can weigh the clause that states it as a complaint.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+EXPECTATIONS_FILE = Path(__file__).with_name("expectations.json")
+
+# Linking verbs between a thing and its state ("was", "arrived", "had gone"), and the words that may come between
+# ("still", "all", "completely").
+_LINK = (
+    r"(?:is|was|were|are|arrived|came|come|comes|turned\s+up|showed\s+up|got\s+here|got\s+to\s+me|had\s+been|has\s+been"
+    r"|have\s+been|had\s+gone|has\s+gone|have\s+gone|had\s+turned|had\s+become|had|has|have|'d|turned|went|looked"
+    r"|looks|felt|feels|seemed|became|got|gets|ended\s+up|been|being|tasted|smelled|smelt|delivered|left)"
+)
+_ADVERB = (
+    r"(?:still|all|completely|totally|already|just|very|really|so|quite|partly|fully|basically|practically|almost"
+    r"|entirely|half|properly|literally|absolutely|actually|clearly|visibly|somehow|even|kind\s+of|sort\s+of|pretty"
+    r"|a\s+bit|slightly|now|mostly|largely|then)"
+)
+# A gap between a thing and its linking verb does not cross a new clause.
+_GAP = (
+    r"(?:\s+(?!(?:and|but|or|though|although|while|because|so|yet|then|which|whereas|not|never|no|without)\b"
+    r"|[\w'-]*n't\b)[\w'-]+){0,4}?"
+)
+# The words between a courier and the act, or between an act and where the food was left: no denial among them.
+_SPAN = r"(?:\s+(?!(?:not|never|no|without|but)\b|[\w'-]*n't\b)[\w'-]+)"
+# A thing named after one of these is of another kind ("iced coffee" is no hot coffee, "vegan cheese" no cheese).
+_OTHER_KIND = r"(?<!\biced\s)(?<!\bcold\s)(?<!\bfrozen\s)(?<!\bchilled\s)(?<!\bhot\s)(?<!\bwarm\s)"
+_NEGATED = re.compile(
+    r"\b(?:not|no|never|without|hardly|barely|nothing|none|neither|nor|zero|free\s+of)\b|n't\b", re.IGNORECASE
+)
+# A sentence that asks, requests, supposes or fears rather than reports ("so it doesn't melt", "in case").
+_NOT_REPORTED = re.compile(
+    r"\?\s*$|^\W*(?:please|kindly|can|could|would|will|do|does|is|are|if|when|make\s+sure|how|what|why|which)\b"
+    r"|\b(?:please|if|in\s+case|so\s+(?:that\s+)?(?:it|they)\s+(?:don't|doesn't|won't|wouldn't|do\s+not|does\s+not)"
+    r"|to\s+(?:stop|keep|prevent|avoid)|make\s+sure|worried|afraid|hope|hoping|might|may|could|would\s+be"
+    r"|in\s+the\s+past|used\s+to|no\s+longer|anymore|any\s+more|last\s+year|fixed|sorted|resolved|solved)\b",
+    re.IGNORECASE,
+)
+# The customer's own say-so ("left it in the rain as I asked").
+_AS_ASKED = re.compile(r"\bas\s+(?:i|we)\s+(?:asked|requested|instructed|said)|\bas\s+(?:requested|instructed)\b", re.I)
+# "opened the bag" is what the customer did; "opened bags", "cracked brown eggs" are how things came.
+_DETERMINERS = r"(?:the|a|an|my|our|his|her|their|your|this|that|these|those|it|its|up|one|two|three|some|all|of|in)"
+_DIET_ADJECTIVES = (
+    r"(?:vegan|vegetarian|veggie|plant[\s-]based|meat[\s-]free|dairy[\s-]free|gluten[\s-]free|nut[\s-]free|egg[\s-]free"
+    r"|fake|mock|faux|oat|soy|soya|coconut|meatless|imitation|tofu|seitan|vegan-friendly|no|without|any|zero)"
+)
+_DURATION = (
+    r"for\s+(?:over\s+|about\s+|around\s+|nearly\s+|almost\s+|at\s+least\s+)?(?:\d+|five|ten|fifteen|twenty|thirty"
+    r"|forty|fifty|an?|half\s+an)\s*(?:minutes?|mins?|hours?|hour)|for\s+ages"
+)
+
+
+def _words(phrases: list[str]) -> str:
+    # Longest first, so that "ice cream" wins over "ice".
+    alternatives = sorted({re.escape(phrase).replace(r"\ ", r"\s+") for phrase in phrases}, key=len, reverse=True)
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+@cache
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(EXPECTATIONS_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def _kind_pattern(objects: list[str], wrong: list[str], attributive: list[str], right_after: bool) -> re.Pattern[str]:
+    thing = rf"{_OTHER_KIND}\b{_words(objects)}\b"
+    state = rf"(?:(?:as|like)\s+)?(?:(?:an?|the)\s+)?(?:(?:total|complete|little|big|right|soggy)\s+)?{_words(wrong)}\b"
+    predicated = rf"{thing}{_GAP}\s+{_LINK}(?:\s+{_ADVERB})*\s+{state}"
+    # "came with the seal torn", "the app crashed": the state right after its thing, with no linking verb.
+    following = rf"|{thing}(?:\s+{_ADVERB})?\s+(?!off\b|open\b|missing\b|empty\b|cut\b){state}" if right_after else ""
+    adjectives = [word for word in attributive if word in wrong]
+    before = rf"|\b{_words(adjectives)}\s+(?:(?!{_DETERMINERS}\b)[a-z]+\s+)?{thing}" if adjectives else ""
+    return re.compile(predicated + following + before, re.IGNORECASE)
+
+
+@cache
+def _kinds() -> tuple[re.Pattern[str], ...]:
+    data = _data()
+    attributive = data["attributive"]
+    # A thing's state right after it: packaging ("seal torn", "two packets opened") and app actions ("the app
+    # crashed", "my basket emptied").
+    patterns = [
+        _kind_pattern(kind["objects"], kind["wrong"], attributive, name in ("sealed", "fragile", "app"))
+        for name, kind in data["kinds"].items()
+    ]
+    return tuple(patterns)
+
+
+@cache
+def _groceries() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    groceries = _data()["groceries"]
+    context = re.compile(rf"\b{_words(groceries['context'])}\b", re.IGNORECASE)
+    return context, _kind_pattern(groceries["objects"], groceries["wrong"], _data()["attributive"], False)
+
+
+@cache
+def _diets() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    diets = []
+    for diet in _data()["diets"].values():
+        breaks = list(diet["breaks"])
+        swaps = diet.get("swaps")
+        if swaps:
+            breaks += [f"{adjective} {food}" for adjective in swaps["adjectives"] for food in swaps["foods"]]
+        term = re.compile(rf"\b{_words(diet['terms'])}\b", re.IGNORECASE)
+        # A food of the diet's own ("vegan cheese", "nut-free pesto") or denied ("no meat") breaks nothing.
+        food = re.compile(
+            rf"(?<![\w-])(?<!-)(?:(?!{_DIET_ADJECTIVES}\s){_words(breaks)})\b(?![\s-]*(?:free|alternative|substitute"
+            rf"|replacement|allergy|allergies|intolerance|option))",
+            re.IGNORECASE,
+        )
+        diets.append((term, food))
+    return tuple(diets)
+
+
+@cache
+def _couriers() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    data = _data()
+    courier = rf"\b{_words(data['couriers'])}\b"
+    refusal = rf"(?:would\s+not|wouldn't|won't|will\s+not|refused\s+to|refusing\s+to)\s+(?:even\s+)?{_words(data['duty_verbs'])}"
+    acts = [act for act in data["courier_acts"] if act not in ("would not", "wouldn't", "won't", "will not")]
+    act = re.compile(
+        rf"{courier}{_SPAN}{{0,6}}?\s+(?:(?!{_words(data['courier_not_acts'])}\b)(?:{_words(acts)}\b|{refusal}\b))",
+        re.IGNORECASE,
+    )
+    exposed = re.compile(
+        rf"\b(?:left|leaving|leave|dumped|dumping|put|placed|dropped|abandoned|thrown|threw|tossed|chucked)\b"
+        rf"{_SPAN}{{0,8}}?\s+{_words(data['exposures'])}\b",
+        re.IGNORECASE,
+    )
+    detour = re.compile(
+        rf"\b(?:at|in|outside|inside|to)\s+(?:an?\s+|the\s+|his\s+|her\s+)?{_words(data['detour_places'])}"
+        rf"(?:\s+[\w'-]+){{0,3}}?\s+{_DURATION}|{_DURATION}\s+(?:at|in|outside|inside)\s+(?:an?\s+|the\s+|his\s+|her\s+)?"
+        rf"{_words(data['detour_places'])}",
+        re.IGNORECASE,
+    )
+    mentioned = re.compile(
+        rf"\b{_words([c for c in data['couriers'] if c not in ('he', 'she', 'they')])}\b|delivery", re.I
+    )
+    return act, exposed, detour, mentioned
+
+
+_SENTENCE = re.compile(r"[^.!?;]+[.!?;]*")
+
+
+def _denied(sentence: str, start: int) -> bool:
+    """Whether the three words before a match deny it ("no cracked eggs", "there wasn't any chicken"); the patterns
+    let no denial inside a match but the stated failures' own ("the code didn't work", "he would not come up")."""
+    return _NEGATED.search(" ".join(sentence[:start].split()[-3:])) is not None
+
+
+def broken(text: str) -> list[int]:
+    """Where in ``text`` each stated break of a customer's expectation ends (one offset per break)."""
+    ends: list[int] = []
+    groceries, grocery_goods = _groceries()
+    in_groceries = groceries.search(text) is not None
+    act, exposed, detour, courier_mentioned = _couriers()
+    delivery = courier_mentioned.search(text) is not None
+    diet_terms = [(term.search(text), food) for term, food in _diets()]
+    for sentence_match in _SENTENCE.finditer(text):
+        sentence = sentence_match.group()
+        offset = sentence_match.start()
+        if _NOT_REPORTED.search(sentence) or _AS_ASKED.search(sentence):
+            continue
+        found: list[tuple[int, int]] = []
+        patterns = list(_kinds()) + ([grocery_goods] if in_groceries else [])
+        for pattern in patterns:
+            found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]
+        if delivery:
+            for pattern in (act, exposed, detour):
+                # "he", "she" and "they" are read as the courier only in a review that names a courier or delivery.
+                found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]
+        for term, food in diet_terms:
+            if term is None:
+                continue
+            after = max(term.end() - offset, 0)
+            if after >= len(sentence):
+                continue
+            found += [(match.start(), match.end()) for match in food.finditer(sentence, after)]
+        ends += [offset + end for start, end in found if not _denied(sentence, start)]
+    return sorted(set(ends))
