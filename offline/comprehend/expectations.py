@@ -72,6 +72,8 @@ _DIET_ADJECTIVES = (
     r"(?:vegan|vegetarian|veggie|plant[\s-]based|meat[\s-]free|dairy[\s-]free|gluten[\s-]free|nut[\s-]free|egg[\s-]free"
     r"|fake|mock|faux|oat|soy|soya|coconut|meatless|imitation|tofu|seitan|vegan-friendly|no|without|any|zero)"
 )
+# The word before a food that makes it of the diet ("vegan cheese", "oat milk", "no meat").
+_OF_THE_DIET = re.compile(rf"\b{_DIET_ADJECTIVES}[\s-]+$", re.IGNORECASE)
 _DURATION = (
     r"for\s+(?:over\s+|about\s+|around\s+|nearly\s+|almost\s+|at\s+least\s+)?(?:\d+|five|ten|fifteen|twenty|thirty"
     r"|forty|fifty|an?|half\s+an)\s*(?:minutes?|mins?|hours?|hour)|for\s+ages"
@@ -92,7 +94,7 @@ def _data() -> dict[str, Any]:
 
 def _kind_pattern(objects: list[str], wrong: list[str], attributive: list[str], right_after: bool) -> re.Pattern[str]:
     thing = rf"{_OTHER_KIND}\b{_words(objects)}\b"
-    state = rf"(?:(?:as|like)\s+)?(?:(?:an?|the)\s+)?(?:(?:total|complete|little|big|right|soggy)\s+)?{_words(wrong)}\b"
+    state = rf"(?:(?:as|like|into|to)\s+)?(?:(?:an?|the)\s+)?(?:(?:total|complete|little|big|right|soggy)\s+)?{_words(wrong)}\b"
     predicated = rf"{thing}{_GAP}\s+{_LINK}(?:\s+{_ADVERB})*\s+{state}"
     # "came with the seal torn", "the app crashed": the state right after its thing, with no linking verb.
     following = rf"|{thing}(?:\s+{_ADVERB})?\s+(?!off\b|open\b|missing\b|empty\b|cut\b){state}" if right_after else ""
@@ -132,7 +134,7 @@ def _diets() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
         term = re.compile(rf"\b{_words(diet['terms'])}\b", re.IGNORECASE)
         # A food of the diet's own ("vegan cheese", "nut-free pesto") or denied ("no meat") breaks nothing.
         food = re.compile(
-            rf"(?<![\w-])(?<!-)(?:(?!{_DIET_ADJECTIVES}\s){_words(breaks)})\b(?![\s-]*(?:free|alternative|substitute"
+            rf"(?<![\w-])(?<!-){_words(breaks)}\b(?![\s-]*(?:free|alternative|substitute"
             rf"|replacement|allergy|allergies|intolerance|option))",
             re.IGNORECASE,
         )
@@ -156,15 +158,83 @@ def _couriers() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.P
         re.IGNORECASE,
     )
     detour = re.compile(
-        rf"\b(?:at|in|outside|inside|to)\s+(?:an?\s+|the\s+|his\s+|her\s+)?{_words(data['detour_places'])}"
+        rf"\b(?:at|in|outside|inside|to)\s+(?:an?\s+|the\s+|his\s+|her\s+)?{_words(data['detour_places'])}\b"
         rf"(?:\s+[\w'-]+){{0,3}}?\s+{_DURATION}|{_DURATION}\s+(?:at|in|outside|inside)\s+(?:an?\s+|the\s+|his\s+|her\s+)?"
-        rf"{_words(data['detour_places'])}",
+        rf"{_words(data['detour_places'])}\b",
         re.IGNORECASE,
     )
     mentioned = re.compile(
         rf"\b{_words([c for c in data['couriers'] if c not in ('he', 'she', 'they')])}\b|delivery", re.I
     )
     return act, exposed, detour, mentioned
+
+
+_COUNTS = {
+    word: value
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {"a": 1, "dozen": 12, "half": 0.5}
+_COUNT = r"(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|a)"
+
+
+def _count(word: str) -> float:
+    return float(word) if word.isdigit() else float(_COUNTS[word.lower()])
+
+
+@cache
+def _short() -> tuple[re.Pattern[str], ...]:
+    """Fewer in a container than it is of: "only six wings in the bucket of twelve", "a pack of ten with seven in it"."""
+    container = _words(_data()["containers"])
+    return (
+        re.compile(
+            rf"\b(?:only|just)\s+{_COUNT}\b(?!\s+of\s+(?:us|them|you|we)\b)(?:\s+[\w'-]+){{0,4}}?\s+(?:in|inside|from|out\s+of)\s+(?:the|a|my|our|this)\s+"
+            rf"(?:[\w'-]+\s+)?{container}\s+of\s+{_COUNT}\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            rf"\b(?:a|the|my|our|this)\s+{container}\s+of\s+{_COUNT}\b(?:\s+[\w'-]+){{0,5}}?\s+(?:with|had|has|contained"
+            rf"|held|holding|containing)\s+(?:only\s+|just\s+)?{_COUNT}\b",
+            re.IGNORECASE,
+        ),
+    )
+
+
+def _fewer(match: re.Match[str]) -> bool:
+    first, second = _count(match.group(1)), _count(match.group(2))
+    # The first pattern states what came, then the container's count; the second the other way round.
+    return first < second if match.re is _short()[0] else second < first
+
+
+@cache
+def _since() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    promise = _data()["promise"]
+    return (
+        re.compile(rf"\b{_words(promise['promises'])}\b", re.IGNORECASE),
+        re.compile(rf"\b(?:and\s+)?{_words(promise['since'])}\b", re.IGNORECASE),
+    )
 
 
 _SENTENCE = re.compile(r"[^.!?;]+[.!?;]*")
@@ -184,18 +254,27 @@ def broken(text: str) -> list[int]:
     act, exposed, detour, courier_mentioned = _couriers()
     delivery = courier_mentioned.search(text) is not None
     diet_terms = [(term.search(text), food) for term, food in _diets()]
+    promised, since = _since()
+    first_promise = promised.search(text)
     for sentence_match in _SENTENCE.finditer(text):
         sentence = sentence_match.group()
         offset = sentence_match.start()
-        if _NOT_REPORTED.search(sentence) or _AS_ASKED.search(sentence):
-            continue
         found: list[tuple[int, int]] = []
+        # "That was two weeks ago." is its own sentence after the promise, and reports.
+        if first_promise is not None and first_promise.start() < offset + len(sentence):
+            found += [(match.start(), match.end()) for match in since.finditer(sentence)]
+        if _NOT_REPORTED.search(sentence) or _AS_ASKED.search(sentence):
+            ends += [offset + end for start, end in found if not _denied(sentence, start)]
+            continue
+        for pattern in _short():
+            found += [(match.start(), match.end()) for match in pattern.finditer(sentence) if _fewer(match)]
         patterns = list(_kinds()) + ([grocery_goods] if in_groceries else [])
         for pattern in patterns:
             found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]
+        found += [(match.start(), match.end()) for match in exposed.finditer(sentence)]
         if delivery:
-            for pattern in (act, exposed, detour):
-                # "he", "she" and "they" are read as the courier only in a review that names a courier or delivery.
+            # "he", "she" and "they" are read as the courier only in a review that names a courier or delivery.
+            for pattern in (act, detour):
                 found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]
         for term, food in diet_terms:
             if term is None:
@@ -203,6 +282,10 @@ def broken(text: str) -> list[int]:
             after = max(term.end() - offset, 0)
             if after >= len(sentence):
                 continue
-            found += [(match.start(), match.end()) for match in food.finditer(sentence, after)]
+            found += [
+                (match.start(), match.end())
+                for match in food.finditer(sentence, after)
+                if not _OF_THE_DIET.search(sentence[: match.start()])
+            ]
         ends += [offset + end for start, end in found if not _denied(sentence, start)]
     return sorted(set(ends))

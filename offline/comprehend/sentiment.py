@@ -389,7 +389,8 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"\b(?:half[\s-]eaten|partly\s+eaten|(?:been|was|were)\s+(?:eaten|nibbled|tampered\s+with)|tampered\s+with"
         r"|(?:rider|driver|courier|someone|somebody)\s+(?:had\s+)?(?:clearly\s+|obviously\s+|definitely\s+)?"
         r"(?:ate|eaten|drank|drunk|nibbled|helped\s+(?:himself|herself|themselves)\s+to|opened\s+(?:my|the|our)"
-        r"|took\s+(?:a|some|one|two|half)\b)"
+        # "took a photo of the door" is the courier's proof of delivery, "took a bite" is not.
+        r"|took\s+(?:a\s+(?:bite|chip|fry|slice|piece|sip|swig|drink|handful|few|couple)|some|one|two|half)\b)"
         r"|\b(?:drove|ran|walked|went)\s+off\s+with\b|\bstole\b"
         r"|\b(?:took|left\s+with)\s+(?:my|the|our)\s+(?:food|order|bag|meal|delivery)\s+(?:with\s+(?:him|her|them)|away)\b)",
     ),
