@@ -37,7 +37,9 @@ EXPECTATIONS_FILE = Path(__file__).with_name("expectations.json")
 _LINK = (
     r"(?:is|was|were|are|arrived|came|come|comes|turned\s+up|showed\s+up|got\s+here|got\s+to\s+me|had\s+been|has\s+been"
     r"|have\s+been|had\s+gone|has\s+gone|have\s+gone|had\s+turned|had\s+become|had|has|have|'d|turned|went|looked"
-    r"|looks|felt|feels|seemed|became|got|gets|ended\s+up|been|being|tasted|smelled|smelt|delivered|left)"
+    r"|looks|felt|feels|seemed|became|got|gets|ended\s+up|been|being|tasted|smelled|smelt|delivered|left"
+    # "were sitting in a pool of melted cream", "went from 450 to zero"
+    r"|(?:were|was|are|is)?\s*(?:sitting|sat|swimming|floating|lying)\s+in|went\s+(?:from\s+[\w.,]+|down)|dropped\s+from\s+[\w.,]+)"
 )
 _ADVERB = (
     r"(?:still|all|completely|totally|already|just|very|really|so|quite|partly|fully|basically|practically|almost"
@@ -46,8 +48,8 @@ _ADVERB = (
 )
 # A gap between a thing and its linking verb does not cross a new clause.
 _GAP = (
-    r"(?:\s+(?!(?:and|but|or|though|although|while|because|so|yet|then|which|whereas|not|never|no|without)\b"
-    r"|[\w'-]*n't\b)[\w'-]+){0,4}?"
+    r"(?:\s+(?:and\s+then|then)|\s+(?!(?:and|but|or|though|although|while|because|so|yet|then|which|whereas|not|never|no"
+    r"|without)\b|[\w'-]*n't\b)[\w'-]+){0,6}?"
 )
 # The words between a courier and the act, or between an act and where the food was left: no denial among them.
 _SPAN = r"(?:\s+(?!(?:not|never|no|without|but)\b|[\w'-]*n't\b)[\w'-]+)"
@@ -60,8 +62,10 @@ _NEGATED = re.compile(
 _NOT_REPORTED = re.compile(
     r"\?\s*$|^\W*(?:please|kindly|can|could|would|will|do|does|is|are|if|when|make\s+sure|how|what|why|which)\b"
     r"|\b(?:please|if|in\s+case|so\s+(?:that\s+)?(?:it|they)\s+(?:don't|doesn't|won't|wouldn't|do\s+not|does\s+not)"
-    r"|to\s+(?:stop|keep|prevent|avoid)|make\s+sure|worried|afraid|hope|hoping|might|may|could|would\s+be"
-    r"|in\s+the\s+past|used\s+to|no\s+longer|anymore|any\s+more|last\s+year|fixed|sorted|resolved|solved)\b",
+    r"|to\s+(?:stop|keep|prevent|avoid)|make\s+sure|worried|afraid|hope|hoping|might|may|could\s+(?:have|be|you)"
+    r"|would\s+be"
+    r"|in\s+the\s+past|used\s+to|no\s+longer|anymore|any\s+more|last\s+year"
+    r"|(?:was|were|been|got|is|are|now|finally|quickly|soon)\s+(?:fixed|sorted|resolved|solved)|(?:fixed|sorted|solved)\s+(?:it|the|my|that|this))\b",
     re.IGNORECASE,
 )
 # The customer's own say-so ("left it in the rain as I asked").
@@ -97,7 +101,13 @@ def _kind_pattern(objects: list[str], wrong: list[str], attributive: list[str], 
     state = rf"(?:(?:as|like|into|to)\s+)?(?:(?:an?|the)\s+)?(?:(?:total|complete|little|big|right|soggy)\s+)?{_words(wrong)}\b"
     predicated = rf"{thing}{_GAP}\s+{_LINK}(?:\s+{_ADVERB})*\s+{state}"
     # "came with the seal torn", "the app crashed": the state right after its thing, with no linking verb.
-    following = rf"|{thing}(?:\s+{_ADVERB})?\s+(?!off\b|open\b|missing\b|empty\b|cut\b){state}" if right_after else ""
+    # "the code was accepted at checkout and then removed": a state after "then" is the thing's too.
+    following = (
+        rf"|{thing}(?:\s+{_ADVERB})?\s+(?!off\b|open\b|missing\b|empty\b|cut\b){state}"
+        rf"|{thing}{_GAP}\s+(?:and|but)\s+then\s+(?:{_LINK}\s+)?{state}"
+        if right_after
+        else ""
+    )
     adjectives = [word for word in attributive if word in wrong]
     before = rf"|\b{_words(adjectives)}\s+(?:(?!{_DETERMINERS}\b)[a-z]+\s+)?{thing}" if adjectives else ""
     return re.compile(predicated + following + before, re.IGNORECASE)
@@ -117,10 +127,25 @@ def _kinds() -> tuple[re.Pattern[str], ...]:
 
 
 @cache
-def _groceries() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    groceries = _data()["groceries"]
-    context = re.compile(rf"\b{_words(groceries['context'])}\b", re.IGNORECASE)
-    return context, _kind_pattern(groceries["objects"], groceries["wrong"], _data()["attributive"], False)
+def _contexts() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    """Kinds a review's context makes of things: raw meat in a grocery order, raw fish with sushi, are chilled."""
+    return tuple(
+        (
+            re.compile(rf"\b{_words(context['context'])}\b", re.IGNORECASE),
+            _kind_pattern(context["objects"], context["wrong"], _data()["attributive"], False),
+        )
+        for context in _data()["contexts"]
+    )
+
+
+@cache
+def _service() -> re.Pattern[str]:
+    service = _data()["service"]
+    return re.compile(
+        rf"\b{_words(service['ends'])}\b(?:\s+[\w'-]+){{0,6}}?\s+without\s+(?:(?:even|ever|actually|any|properly)\s+)?"
+        rf"{_words(service['undone'])}\b",
+        re.IGNORECASE,
+    )
 
 
 @cache
@@ -163,6 +188,9 @@ def _couriers() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.P
         rf"{_words(data['detour_places'])}\b",
         re.IGNORECASE,
     )
+    # A courier gone before the customer could come to the door, whoever the sentence names.
+    leaves = rf"|\b{_words(data['courier_leaves'])}\b"
+    act = re.compile(act.pattern + leaves, re.IGNORECASE)
     mentioned = re.compile(
         rf"\b{_words([c for c in data['couriers'] if c not in ('he', 'she', 'they')])}\b|delivery", re.I
     )
@@ -206,7 +234,8 @@ def _count(word: str) -> float:
 
 @cache
 def _short() -> tuple[re.Pattern[str], ...]:
-    """Fewer in a container than it is of: "only six wings in the bucket of twelve", "a pack of ten with seven in it"."""
+    """Fewer in a container than it is of: "only six wings in the bucket of twelve", "a pack of ten with seven in it"
+    (not "a box of twelve has four flavours": the count got ends the clause or is "in" it)."""
     container = _words(_data()["containers"])
     return (
         re.compile(
@@ -216,7 +245,7 @@ def _short() -> tuple[re.Pattern[str], ...]:
         ),
         re.compile(
             rf"\b(?:a|the|my|our|this)\s+{container}\s+of\s+{_COUNT}\b(?:\s+[\w'-]+){{0,5}}?\s+(?:with|had|has|contained"
-            rf"|held|holding|containing)\s+(?:only\s+|just\s+)?{_COUNT}\b",
+            rf"|held|holding|containing)\s+(?:only\s+|just\s+)?{_COUNT}(?:\s+(?:in|inside)\b|\s*(?:[.!?;,]|$))",
             re.IGNORECASE,
         ),
     )
@@ -249,8 +278,7 @@ def _denied(sentence: str, start: int) -> bool:
 def broken(text: str) -> list[int]:
     """Where in ``text`` each stated break of a customer's expectation ends (one offset per break)."""
     ends: list[int] = []
-    groceries, grocery_goods = _groceries()
-    in_groceries = groceries.search(text) is not None
+    in_context = [kind for context, kind in _contexts() if context.search(text)]
     act, exposed, detour, courier_mentioned = _couriers()
     delivery = courier_mentioned.search(text) is not None
     diet_terms = [(term.search(text), food) for term, food in _diets()]
@@ -268,7 +296,7 @@ def broken(text: str) -> list[int]:
             continue
         for pattern in _short():
             found += [(match.start(), match.end()) for match in pattern.finditer(sentence) if _fewer(match)]
-        patterns = list(_kinds()) + ([grocery_goods] if in_groceries else [])
+        patterns = [*_kinds(), *in_context, _service()]
         for pattern in patterns:
             found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]
         found += [(match.start(), match.end()) for match in exposed.finditer(sentence)]

@@ -774,7 +774,8 @@ _EXCLUSION = re.compile(r"(?<=\bplease\s)no\b|\bno\b(?=[^.!?,;:]*\bplease\W*(?:$
 # "I asked for no onions", "ordered it without cheese": what the customer excluded; if it turns up later in the review
 # ("... and it was full of onions"), the request was ignored.
 _EXCLUDED = re.compile(
-    r"\b(?:asked\s+for|ordered(?:\s+it)?|requested|said|specified|wanted|ticked)\s+(no|without)\s+(?:any\s+)?([a-z]+)",
+    r"\b(?:asked\s+for|ordered(?:\s+it)?|requested|said|specified|wanted|ticked|wrote|put|noted|typed|selected|chose"
+    r"|marked|added)\s+(no|without)\s+(?:any\s+)?([a-z]+)",
     re.IGNORECASE,
 )
 _LATER_WORD = re.compile(r"(?<!\bno\s)(?<!without\s)\b([a-z]+)\b", re.IGNORECASE)
