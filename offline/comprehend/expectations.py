@@ -61,7 +61,9 @@ _NEGATED = re.compile(
 # A sentence that asks, requests, supposes or fears rather than reports ("so it doesn't melt", "in case").
 _NOT_REPORTED = re.compile(
     r"\?\s*$|^\W*(?:please|kindly|can|could|would|will|do|does|is|are|if|when|make\s+sure|how|what|why|which)\b"
-    r"|\b(?:please|if|in\s+case|so\s+(?:that\s+)?(?:it|they)\s+(?:don't|doesn't|won't|wouldn't|do\s+not|does\s+not)"
+    # "if" supposes, unless it states a courier's condition ("would only bring it up if I tipped").
+    r"|^(?![^.!?;]*\bonly\b)[^.!?;]*\bif\b"
+    r"|\b(?:please|in\s+case|so\s+(?:that\s+)?(?:it|they)\s+(?:don't|doesn't|won't|wouldn't|do\s+not|does\s+not)"
     r"|to\s+(?:stop|keep|prevent|avoid)|make\s+sure|worried|afraid|hope|hoping|might|may|could\s+(?:have|be|you)"
     r"|would\s+be"
     r"|in\s+the\s+past|used\s+to|no\s+longer|anymore|any\s+more|last\s+year"
@@ -117,11 +119,12 @@ def _kind_pattern(objects: list[str], wrong: list[str], attributive: list[str], 
 def _kinds() -> tuple[re.Pattern[str], ...]:
     data = _data()
     attributive = data["attributive"]
-    # A thing's state right after it: packaging ("seal torn", "two packets opened") and app actions ("the app
-    # crashed", "my basket emptied").
+    # A thing's state right after it, for the kinds marked "right_after": packaging ("seal torn", "two packets
+    # opened"), app actions ("the app crashed", "my basket emptied"), spills ("broth all over the naan"), money
+    # ("took the payment twice").
     patterns = [
-        _kind_pattern(kind["objects"], kind["wrong"], attributive, name in ("sealed", "fragile", "app"))
-        for name, kind in data["kinds"].items()
+        _kind_pattern(kind["objects"], kind["wrong"], attributive, kind["right_after"])
+        for kind in data["kinds"].values()
     ]
     return tuple(patterns)
 
@@ -266,6 +269,28 @@ def _since() -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
 
 
+@cache
+def _contaminated() -> re.Pattern[str]:
+    """Something that has no place in food, found in it ("the salad had a slug in it", "a piece of glass in")."""
+    return re.compile(
+        rf"\b(?:an?|some|two|three|several|live|dead|tiny|small|little|big|long|the)\s+(?:[\w-]+\s+)?"
+        rf"{_words(_data()['contaminants'])}\b(?=[^.!?;]*?\b(?:in|inside|on|under|crawling|baked|cooked|stuck|among"
+        rf"|amongst)\b)|\b(?:found|had|there\s+(?:was|were)|came\s+with|spotted|noticed)\s+(?:an?|some|two|three"
+        rf"|several|live|dead|tiny|small|little|big|long)\s+(?:[\w-]+\s+)?{_words(_data()['contaminants'])}\b",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _false_status() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A status that the rest of the review says was not true ("the tracking said delivered ... with nothing")."""
+    statuses = _data()["statuses"]
+    return (
+        re.compile(rf"\b{_words(statuses['claims'])}\b", re.IGNORECASE),
+        re.compile(rf"\b{_words(statuses['absent'])}\b", re.IGNORECASE),
+    )
+
+
 _SENTENCE = re.compile(r"[^.!?;]+[.!?;]*")
 
 
@@ -284,6 +309,7 @@ def broken(text: str) -> list[int]:
     diet_terms = [(term.search(text), food) for term, food in _diets()]
     promised, since = _since()
     first_promise = promised.search(text)
+    status_claimed = _false_status()[0].search(text)
     for sentence_match in _SENTENCE.finditer(text):
         sentence = sentence_match.group()
         offset = sentence_match.start()
@@ -294,6 +320,13 @@ def broken(text: str) -> list[int]:
         if _NOT_REPORTED.search(sentence) or _AS_ASKED.search(sentence):
             ends += [offset + end for start, end in found if not _denied(sentence, start)]
             continue
+        found += [(match.start(), match.end()) for match in _contaminated().finditer(sentence)]
+        absent = _false_status()[1]
+        if status_claimed is not None and status_claimed.start() < offset + len(sentence):
+            found += [
+                (match.start(), match.end())
+                for match in absent.finditer(sentence, max(status_claimed.end() - offset, 0))
+            ]
         for pattern in _short():
             found += [(match.start(), match.end()) for match in pattern.finditer(sentence) if _fewer(match)]
         patterns = [*_kinds(), *in_context, _service()]
