@@ -116,17 +116,29 @@ def _kind_pattern(objects: list[str], wrong: list[str], attributive: list[str], 
 
 
 @cache
-def _kinds() -> tuple[re.Pattern[str], ...]:
+def _kinds() -> tuple[tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]], ...]:
+    """For each kind: its things, a thing with a state wrong for it, and a pronoun with such a state ("Ordered two
+    tubs of ice cream. By the time they came they were basically milk."), read once a thing of the kind was named.
+    A thing's state may come right after it for the kinds marked "right_after": packaging ("seal torn", "two packets
+    opened"), app actions ("the app crashed", "my basket emptied"), spills ("broth all over the naan"), money ("took
+    the payment twice")."""
     data = _data()
     attributive = data["attributive"]
-    # A thing's state right after it, for the kinds marked "right_after": packaging ("seal torn", "two packets
-    # opened"), app actions ("the app crashed", "my basket emptied"), spills ("broth all over the naan"), money
-    # ("took the payment twice").
-    patterns = [
-        _kind_pattern(kind["objects"], kind["wrong"], attributive, kind["right_after"])
+    pronoun = rf"\b{_words(data['pronouns'])}"
+    return tuple(
+        (
+            re.compile(rf"{_OTHER_KIND}\b{_words(kind['objects'])}\b", re.IGNORECASE),
+            _kind_pattern(kind["objects"], kind["wrong"], attributive, kind["right_after"]),
+            re.compile(
+                rf"{pronoun}\s+{_LINK}(?:\s+{_ADVERB})*\s+(?:(?:as|like|into|to)\s+)?(?:(?:an?|the)\s+)?"
+                # "it was cold outside" is the weather.
+                rf"{_words(kind['wrong'])}\b(?!\s+(?:outside|out|today|tonight|this|that|day|night|evening|morning"
+                rf"|afternoon|weather|here|in\s+here|in\s+the\s+(?:flat|house|room)))",
+                re.IGNORECASE,
+            ),
+        )
         for kind in data["kinds"].values()
-    ]
-    return tuple(patterns)
+    )
 
 
 @cache
@@ -286,12 +298,42 @@ def _false_status() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """A status that the rest of the review says was not true ("the tracking said delivered ... with nothing")."""
     statuses = _data()["statuses"]
     return (
-        re.compile(rf"\b{_words(statuses['claims'])}\b", re.IGNORECASE),
+        re.compile(
+            rf"\b{_words(statuses['claims'])}\b|\b(?:marked|showed|shows|said|says|listed|changed|set|updated|confirmed)"
+            r"\s+(?:(?:the|my|our)\s+(?:order|food|delivery|meal)\s+|it\s+)?(?:as\s+|to\s+)?(?:being\s+)?"
+            r"(?:delivered|complete|completed|handed\s+over|dropped\s+off)\b",
+            re.IGNORECASE,
+        ),
         re.compile(rf"\b{_words(statuses['absent'])}\b", re.IGNORECASE),
     )
 
 
-_SENTENCE = re.compile(r"[^.!?;]+[.!?;]*")
+@cache
+def _courier_reason() -> re.Pattern[str]:
+    return re.compile(
+        rf"\b(?:because|as|since|due\s+to)\b[^.!?;]*\b{_words(_data()['courier_reasons'])}\b", re.IGNORECASE
+    )
+
+
+_AMOUNT = r"(?:£|\$|€)?(\d+(?:\.\d\d)?)\b"
+# Charged one amount for what was said to cost less ("billed 18.40 for an order the app said would cost 14.20").
+_CHARGED_ABOVE = re.compile(
+    rf"\b(?:billed|charged|paid|took|debited)\s+(?:me\s+|us\s+)?{_AMOUNT}[^.!?;]{{0,60}}?\b(?:said|says|showed|shows"
+    rf"|quoted|listed|advertised|would\s+cost|should\s+(?:have\s+)?cost|was\s+(?:meant|supposed)\s+to\s+cost|priced\s+at"
+    rf"|costs?)\s+(?:(?:it|that|the\s+order)\s+(?:would|should)\s+(?:be|cost)\s+|(?:would|should)\s+(?:be|cost)\s+"
+    rf"|was\s+|is\s+)?{_AMOUNT}",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _deflection() -> re.Pattern[str]:
+    """Support that sends the customer to someone else, who sends them back: two deflections in one review."""
+    return re.compile(rf"\b{_words(_data()['deflections'])}\b", re.IGNORECASE)
+
+
+# A sentence; a decimal point ("18.40") ends none.
+_SENTENCE = re.compile(r"(?:[^.!?;]|\.(?=\d))+[.!?;]*")
 
 
 def _denied(sentence: str, start: int) -> bool:
@@ -329,11 +371,20 @@ def broken(text: str) -> list[int]:
             ]
         for pattern in _short():
             found += [(match.start(), match.end()) for match in pattern.finditer(sentence) if _fewer(match)]
-        patterns = [*_kinds(), *in_context, _service()]
+        found += [
+            (match.start(), match.end())
+            for match in _CHARGED_ABOVE.finditer(sentence)
+            if float(match.group(1)) > float(match.group(2))
+        ]
+        if len(_deflection().findall(text)) >= 2:
+            found += [(match.start(), match.end()) for match in _deflection().finditer(sentence)]
+        named_before = [pronoun for thing, _, pronoun in _kinds() if thing.search(text, 0, offset + len(sentence))]
+        patterns = [*(kind for _, kind, _ in _kinds()), *named_before, *in_context, _service()]
         for pattern in patterns:
             found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]
         found += [(match.start(), match.end()) for match in exposed.finditer(sentence)]
-        if delivery:
+        # A courier's act for a reason outside their say ("because the road is closed") breaks no norm.
+        if delivery and not _courier_reason().search(sentence):
             # "he", "she" and "they" are read as the courier only in a review that names a courier or delivery.
             for pattern in (act, detour):
                 found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]

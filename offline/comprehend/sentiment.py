@@ -764,7 +764,9 @@ _CUES: tuple[tuple[str, str], ...] = (
 # "I asked for X and got Y", "asked for no nuts and there were nuts in it": a request and what came instead.
 _IGNORED_REQUEST = re.compile(
     r"(\basked\s+for\b[^.!?;]{0,120}?)\b(?:and|but)\s+(?:got|received|there\s+(?:was|were)|it\s+(?:came|was|had)"
-    r"|they\s+(?:sent|gave|brought|put))\b(?!\s+(?:it|them|exactly|just|what))",
+    r"|they\s+(?:sent|gave|brought|put))\b(?!\s+(?:it|them|exactly|just|what))"
+    # "asked for the sauce on the side and it came in a separate pot": what was asked for came.
+    r"(?![^.!?;]*\b(?:separate|on\s+the\s+side|as\s+(?:asked|requested)|its\s+own)\b)",
     re.IGNORECASE,
 )
 
