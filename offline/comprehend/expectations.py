@@ -79,7 +79,22 @@ _DIET_ADJECTIVES = (
     r"|fake|mock|faux|oat|soy|soya|coconut|meatless|imitation|tofu|seitan|vegan-friendly|no|without|any|zero)"
 )
 # The word before a food that makes it of the diet ("vegan cheese", "oat milk", "no meat").
-_OF_THE_DIET = re.compile(rf"\b{_DIET_ADJECTIVES}[\s-]+$", re.IGNORECASE)
+# A food named as what was left out ("halloumi instead of chicken") is not there.
+_OF_THE_DIET = re.compile(
+    rf"\b(?:{_DIET_ADJECTIVES}|instead\s+of|rather\s+than|in\s+place\s+of|swapped\s+for|replaced|replacing|free\s+from)[\s-]+$",
+    re.IGNORECASE,
+)
+# "it had cashews in it after I mentioned my allergy": the diet named after the food that breaks it.
+_AFTER_THE_FACT = re.compile(r"\b(?:after|even\s+though|although|though|despite|when|while)\b", re.IGNORECASE)
+# Within a sentence: no end of one, a decimal point aside.
+_WITHIN = r"(?:[^.!?;]|\.(?=\d))"
+# Charged for what was said to be free ("charged 3.50 for delivery on an order that showed free delivery").
+_CHARGED_FOR_FREE = re.compile(
+    rf"\b(?:charged|billed|paid|took)\b{_WITHIN}{{0,40}}?\bfor\s+(?:the\s+|a\s+|my\s+)?([a-z]+)\b{_WITHIN}{{0,80}}?"
+    r"(?:\bfree\s+\1\b|\b\1\s+(?:was|is|were|are|should\s+(?:have\s+)?be(?:en)?)\s+(?:meant\s+to\s+be\s+|supposed\s+to\s+be\s+"
+    r"|listed\s+as\s+|advertised\s+as\s+|shown\s+as\s+)?free\b)",
+    re.IGNORECASE,
+)
 _DURATION = (
     r"for\s+(?:over\s+|about\s+|around\s+|nearly\s+|almost\s+|at\s+least\s+)?(?:\d+|five|ten|fifteen|twenty|thirty"
     r"|forty|fifty|an?|half\s+an)\s*(?:minutes?|mins?|hours?|hour)|for\s+ages"
@@ -110,6 +125,10 @@ def _kind_pattern(objects: list[str], wrong: list[str], attributive: list[str], 
         if right_after
         else ""
     )
+    # "the voucher from your email wasn't accepted": a failure stated with its own negation needs no linking verb.
+    negated = [state for state in wrong if re.search(r"n't\b|\bnot\b|\bnever\b", state)]
+    if right_after and negated:
+        following += rf"|{thing}{_GAP}\s+{_words(negated)}\b"
     adjectives = [word for word in attributive if word in wrong]
     before = rf"|\b{_words(adjectives)}\s+(?:(?!{_DETERMINERS}\b)[a-z]+\s+)?{thing}" if adjectives else ""
     return re.compile(predicated + following + before, re.IGNORECASE)
@@ -316,9 +335,10 @@ def _courier_reason() -> re.Pattern[str]:
 
 
 _AMOUNT = r"(?:£|\$|€)?(\d+(?:\.\d\d)?)\b"
+
 # Charged one amount for what was said to cost less ("billed 18.40 for an order the app said would cost 14.20").
 _CHARGED_ABOVE = re.compile(
-    rf"\b(?:billed|charged|paid|took|debited)\s+(?:me\s+|us\s+)?{_AMOUNT}[^.!?;]{{0,60}}?\b(?:said|says|showed|shows"
+    rf"\b(?:billed|charged|paid|took|debited)\s+(?:me\s+|us\s+)?{_AMOUNT}{_WITHIN}{{0,60}}?\b(?:said|says|showed|shows"
     rf"|quoted|listed|advertised|would\s+cost|should\s+(?:have\s+)?cost|was\s+(?:meant|supposed)\s+to\s+cost|priced\s+at"
     rf"|costs?)\s+(?:(?:it|that|the\s+order)\s+(?:would|should)\s+(?:be|cost)\s+|(?:would|should)\s+(?:be|cost)\s+"
     rf"|was\s+|is\s+)?{_AMOUNT}",
@@ -388,9 +408,13 @@ def broken(text: str) -> list[int]:
             # "he", "she" and "they" are read as the courier only in a review that names a courier or delivery.
             for pattern in (act, detour):
                 found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]
+        found += [(match.start(), match.end()) for match in _CHARGED_FOR_FREE.finditer(sentence)]
         for term, food in diet_terms:
             if term is None:
                 continue
+            for match in food.finditer(sentence, 0, max(term.start() - offset, 0)):
+                if _AFTER_THE_FACT.search(sentence, match.end(), term.start() - offset):
+                    found.append((match.start(), match.end()))
             after = max(term.end() - offset, 0)
             if after >= len(sentence):
                 continue
