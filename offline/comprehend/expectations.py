@@ -340,7 +340,7 @@ _AMOUNT = r"(?:£|\$|€)?(\d+(?:\.\d\d)?)\b"
 _CHARGED_ABOVE = re.compile(
     rf"\b(?:billed|charged|paid|took|debited)\s+(?:me\s+|us\s+)?{_AMOUNT}{_WITHIN}{{0,60}}?\b(?:said|says|showed|shows"
     rf"|quoted|listed|advertised|would\s+cost|should\s+(?:have\s+)?cost|was\s+(?:meant|supposed)\s+to\s+cost|priced\s+at"
-    rf"|costs?)\s+(?:(?:it|that|the\s+order)\s+(?:would|should)\s+(?:be|cost)\s+|(?:would|should)\s+(?:be|cost)\s+"
+    rf"|costs?|total\s+(?:was|is|of|came\s+to)|price\s+(?:was|is)|came\s+to|comes\s+to)\s+(?:(?:it|that|the\s+order)\s+(?:would|should)\s+(?:be|cost)\s+|(?:would|should)\s+(?:be|cost)\s+"
     rf"|was\s+|is\s+)?{_AMOUNT}",
     re.IGNORECASE,
 )
