@@ -366,6 +366,8 @@ def broken(text: str) -> list[int]:
     """Where in ``text`` each stated break of a customer's expectation ends (one offset per break)."""
     ends: list[int] = []
     in_context = [kind for context, kind in _contexts() if context.search(text)]
+    # Only the kinds of thing the review names are looked for.
+    present = [kinds for kinds in _kinds() if kinds[0].search(text)]
     act, exposed, detour, courier_mentioned = _couriers()
     delivery = courier_mentioned.search(text) is not None
     diet_terms = [(term.search(text), food) for term, food in _diets()]
@@ -398,8 +400,8 @@ def broken(text: str) -> list[int]:
         ]
         if len(_deflection().findall(text)) >= 2:
             found += [(match.start(), match.end()) for match in _deflection().finditer(sentence)]
-        named_before = [pronoun for thing, _, pronoun in _kinds() if thing.search(text, 0, offset + len(sentence))]
-        patterns = [*(kind for _, kind, _ in _kinds()), *named_before, *in_context, _service()]
+        named_before = [pronoun for thing, _, pronoun in present if thing.search(text, 0, offset + len(sentence))]
+        patterns = [*(kind for _, kind, _ in present), *named_before, *in_context, _service()]
         for pattern in patterns:
             found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]
         found += [(match.start(), match.end()) for match in exposed.finditer(sentence)]

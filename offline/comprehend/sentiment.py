@@ -359,8 +359,10 @@ _CUES: tuple[tuple[str, str], ...] = (
         # A diet ordered and the food it excludes found in the order.
         "ignored_request",
         r"\b(?:vegetarian|vegan|veggie|meat-free|plant-based|halal|kosher|dairy-free|gluten-free)\b[^.!?]{0,120}?"
-        r"\b(?:came\s+with|contained|there\s+(?:was|were)|found|it\s+had|full\s+of|covered\s+in)\s+(?:\w+\s+){0,2}?"
-        r"(?:meat|chicken|beef|pork|bacon|ham|sausage|pepperoni|lamb|fish|prawns?|shrimp|tuna|anchovies|cheese)\b",
+        # ("came with vegan cheese": the food is of the diet.)
+        r"\b(?:came\s+with|contained|there\s+(?:was|were)|found|it\s+had|full\s+of|covered\s+in)\s+"
+        r"(?:(?!(?:vegan|vegetarian|veggie|plant-based|dairy-free|meat-free|mock|faux|fake|no)\b)\w+\s+){0,2}?"
+        r"(?<!vegan\s)(?<!veggie\s)(?<!mock\s)(?<!faux\s)(?<!fake\s)(?:meat|chicken|beef|pork|bacon|ham|sausage|pepperoni|lamb|fish|prawns?|shrimp|tuna|anchovies|cheese)\b",
     ),
     (
         # Decline: "gone downhill", "not what it used to be", "used to be great".
@@ -1630,7 +1632,13 @@ def _mark_broken(text: str) -> str:
 def _chunks(clause: str) -> list[str]:
     # VADER's cost grows with the square of a clause's length (it re-reads the clause for each sentiment word); a
     # review's clauses are far shorter than this, an unpunctuated 5,000-byte text is not.
-    words = clause.split()
+    # The mark of a broken expectation is no word of the review: it goes with the word before it.
+    words: list[str] = []
+    for word in clause.split():
+        if word.startswith(BROKEN) and words:
+            words[-1] += " " + word
+        else:
+            words.append(word)
     if len(words) <= _MAX_CLAUSE_WORDS:
         return [clause]
     return [" ".join(words[start : start + _MAX_CLAUSE_WORDS]) for start in range(0, len(words), _MAX_CLAUSE_WORDS)]
