@@ -42,6 +42,11 @@ praise and a complaint side by side MIXED. How a review is scored:
    followed by what came ("I was told three days but..."), each left alone when the words around it are praise
    ("it came hot even though I live miles away", "told 45 minutes but it came in 25, brilliant"). What the
    customer did is no complaint ("I cancelled my subscription", "Even though it was raining, I collected it").
+   Before all of these, :func:`offline.comprehend.expectations.broken` reads what the customer expected and the
+   review says was broken, from knowledge kept as data (a kind of thing and a state wrong for it: "the ice cream was
+   liquid"; a diet and a food that breaks it; a courier's or support's act against the norm; see that module): the
+   clause stating it is marked (:data:`BROKEN`) and weighs as a complaint of :data:`BROKEN_WEIGHT` at least, whatever
+   VADER reads in its words ("warm" is praise to VADER, not of ice cream).
 2. Suffix folding (:func:`stem`, :func:`_fold`): a word neither lexicon knows is read as the entry it inflects
    ("quickest", "quicker", "quickly" -> "quick"; "soaking" -> "soaked"; "politely" -> "polite"), and a domain entry
    speaks for VADER's inflections of it ("cancelled" -1.5 here, so "cancels" too). Only inflected words fold, verb
