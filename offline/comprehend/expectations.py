@@ -71,7 +71,9 @@ _NOT_REPORTED = re.compile(
     re.IGNORECASE,
 )
 # The customer's own say-so ("left it in the rain as I asked").
-_AS_ASKED = re.compile(r"\bas\s+(?:i|we)\s+(?:asked|requested|instructed|said)|\bas\s+(?:requested|instructed)\b", re.I)
+_AS_ASKED = re.compile(
+    r"(?<!\bsoon\s)\bas\s+(?:i|we)\s+(?:asked|requested|instructed|said)|\bas\s+(?:requested|instructed)\b", re.I
+)
 # "opened the bag" is what the customer did; "opened bags", "cracked brown eggs" are how things came.
 _DETERMINERS = r"(?:the|a|an|my|our|his|her|their|your|this|that|these|those|it|its|up|one|two|three|some|all|of|in)"
 _DIET_ADJECTIVES = (
@@ -115,7 +117,12 @@ def _data() -> dict[str, Any]:
 
 def _kind_pattern(objects: list[str], wrong: list[str], attributive: list[str], right_after: bool) -> re.Pattern[str]:
     thing = rf"{_OTHER_KIND}\b{_words(objects)}\b"
-    state = rf"(?:(?:as|like|into|to)\s+)?(?:(?:an?|the)\s+)?(?:(?:total|complete|little|big|right|soggy)\s+)?{_words(wrong)}\b"
+    # "arrived as coloured water", "turned into a sticky puddle": after "as", "into" or "like", any one word may come
+    # before the state.
+    state = (
+        rf"(?:(?:as|like|into|to)\s+(?:(?:an?|the)\s+)?(?:[a-z]+\s+)??|(?:(?:an?|the)\s+)?(?:(?:total|complete|little"
+        rf"|big|right|soggy)\s+)?){_words(wrong)}\b"
+    )
     predicated = rf"{thing}{_GAP}\s+{_LINK}(?:\s+{_ADVERB})*\s+{state}"
     # "came with the seal torn", "the app crashed": the state right after its thing, with no linking verb.
     # "the code was accepted at checkout and then removed": a state after "then" is the thing's too.
@@ -174,10 +181,12 @@ def _contexts() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
 
 @cache
 def _service() -> re.Pattern[str]:
+    """Support that ends a contact without doing its job, or as soon as the customer asks for something."""
     service = _data()["service"]
     return re.compile(
-        rf"\b{_words(service['ends'])}\b(?:\s+[\w'-]+){{0,6}}?\s+without\s+(?:(?:even|ever|actually|any|properly)\s+)?"
-        rf"{_words(service['undone'])}\b",
+        rf"\b{_words(service['ends'])}\b(?:\s+[\w'-]+){{0,6}}?\s+(?:without\s+(?:(?:even|ever|actually|any|properly)\s+)?"
+        rf"{_words(service['undone'])}|(?:as\s+soon\s+as|the\s+moment|right\s+after|just\s+after|when|once)\s+(?:i|we)\s+"
+        rf"{_words(service['triggers'])})\b",
         re.IGNORECASE,
     )
 
@@ -353,6 +362,31 @@ def _deflection() -> re.Pattern[str]:
 
 
 # A sentence; a decimal point ("18.40") ends none.
+@cache
+def _misdelivered() -> re.Pattern[str]:
+    """The order taken somewhere it should not go ("left in the lobby of the building next door")."""
+    return re.compile(
+        rf"\b(?:left|leaving|delivered|dropped|handed|given|gave|taken|took|brought|sent)\b{_SPAN}{{0,8}}?\s+"
+        rf"(?:to|at|with|in|on|outside|by)\s+(?:[\w'-]+\s+){{0,4}}?{_words(_data()['wrong_places'])}\b",
+        re.IGNORECASE,
+    )
+
+
+# A price that rose between two places or moments ("the delivery fee changed from 1.99 to 4.99").
+_PRICE_JUMP = re.compile(
+    rf"\b(?:fee|fees|price|prices|total|charge|cost|bill|surcharge)\b{_WITHIN}{{0,30}}?\b(?:changed|went|jumped|increased"
+    rf"|rose|shot|was\s+raised|got\s+raised|was\s+bumped|moved)\b(?:\s+up)?\s+from\s+{_AMOUNT}\s+to\s+{_AMOUNT}",
+    re.IGNORECASE,
+)
+# Fewer portions than people ("three portions of rice for a meal for four").
+_PORTIONS = re.compile(
+    rf"\b(?:got|received|came\s+with|only|just|there\s+were|had|but)\s+(?:only\s+|just\s+)?{_COUNT}\s+(?:portions?"
+    rf"|servings?|plates?|sets\s+of\s+cutlery|forks|cups|drinks|pieces)\b{_WITHIN}{{0,40}}?\bfor\s+(?:a\s+(?:meal|family"
+    rf"|table|group)\s+(?:for|of)\s+)?{_COUNT}\b",
+    re.IGNORECASE,
+)
+
+
 _SENTENCE = re.compile(r"(?:[^.!?;]|\.(?=\d))+[.!?;]*")
 
 
@@ -411,6 +445,17 @@ def broken(text: str) -> list[int]:
             for pattern in (act, detour):
                 found += [(match.start(), match.end()) for match in pattern.finditer(sentence)]
         found += [(match.start(), match.end()) for match in _CHARGED_FOR_FREE.finditer(sentence)]
+        found += [(match.start(), match.end()) for match in _misdelivered().finditer(sentence)]
+        found += [
+            (match.start(), match.end())
+            for match in _PRICE_JUMP.finditer(sentence)
+            if float(match.group(2)) > float(match.group(1))
+        ]
+        found += [
+            (match.start(), match.end())
+            for match in _PORTIONS.finditer(sentence)
+            if _count(match.group(1)) < _count(match.group(2))
+        ]
         for term, food in diet_terms:
             if term is None:
                 continue
