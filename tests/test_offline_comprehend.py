@@ -173,6 +173,13 @@ MECHANISMS = [
     ("I opened the bag and took out the sushi.", "NEUTRAL"),
     ("The driver took a photo of the order on my step.", "NEUTRAL"),
     ("I ticked contactless delivery in the app.", "NEUTRAL"),
+    ("The rider dropped our food off at the house across the road.", "NEGATIVE"),
+    ("The service fee jumped from 0.99 to 2.49 at the last step.", "NEGATIVE"),
+    ("We only got two sets of cutlery for a family of five.", "NEGATIVE"),
+    ("We ordered nuggets for the kids. Half of them were pink inside.", "NEGATIVE"),
+    ("The gelato was soft after I left it on the counter.", "NEUTRAL"),
+    ("My saved address vanished after I reinstalled the app.", "NEUTRAL"),
+    ("My saved address vanished from the app.", "NEGATIVE"),
 ]
 
 

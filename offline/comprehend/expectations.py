@@ -70,6 +70,14 @@ _NOT_REPORTED = re.compile(
     r"|(?:was|were|been|got|is|are|now|finally|quickly|soon)\s+(?:fixed|sorted|resolved|solved)|(?:fixed|sorted|solved)\s+(?:it|the|my|that|this))\b",
     re.IGNORECASE,
 )
+# What the customer did that explains it ("the app signed me out after I changed my password", "it melted after I
+# left it on the side").
+_CUSTOMER_CAUSED = re.compile(
+    r"\b(?:after|when|because|since|as|once)\s+(?:i|we)\s+(?:had\s+)?(?:changed|updated|reset|reinstalled|deleted|cleared"
+    r"|switched|entered\s+the\s+wrong|typed\s+the\s+wrong|used\s+an?\s+(?:old|expired)|left\s+(?:it|them)|forgot"
+    r"|dropped\s+(?:it|them)|knocked)\b",
+    re.IGNORECASE,
+)
 # The customer's own say-so ("left it in the rain as I asked").
 _AS_ASKED = re.compile(
     r"(?<!\bsoon\s)\bas\s+(?:i|we)\s+(?:asked|requested|instructed|said)|\bas\s+(?:requested|instructed)\b", re.I
@@ -415,7 +423,7 @@ def broken(text: str) -> list[int]:
         # "That was two weeks ago." is its own sentence after the promise, and reports.
         if first_promise is not None and first_promise.start() < offset + len(sentence):
             found += [(match.start(), match.end()) for match in since.finditer(sentence)]
-        if _NOT_REPORTED.search(sentence) or _AS_ASKED.search(sentence):
+        if _NOT_REPORTED.search(sentence) or _AS_ASKED.search(sentence) or _CUSTOMER_CAUSED.search(sentence):
             ends += [offset + end for start, end in found if not _denied(sentence, start)]
             continue
         found += [(match.start(), match.end()) for match in _contaminated().finditer(sentence)]
