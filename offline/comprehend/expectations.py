@@ -176,6 +176,17 @@ def _kinds() -> tuple[tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]], 
 
 
 @cache
+def _kind_index() -> dict[str, frozenset[int]]:
+    """Each word of a kind's things, and the kinds (by position in :func:`_kinds`) it may name."""
+    index: dict[str, set[int]] = {}
+    for position, kind in enumerate(_data()["kinds"].values()):
+        for thing in kind["objects"]:
+            for word in thing.lower().split():
+                index.setdefault(word, set()).add(position)
+    return {word: frozenset(kinds) for word, kinds in index.items()}
+
+
+@cache
 def _contexts() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
     """Kinds a review's context makes of things: raw meat in a grocery order, raw fish with sushi, are chilled."""
     return tuple(
@@ -408,8 +419,10 @@ def broken(text: str) -> list[int]:
     """Where in ``text`` each stated break of a customer's expectation ends (one offset per break)."""
     ends: list[int] = []
     in_context = [kind for context, kind in _contexts() if context.search(text)]
-    # Only the kinds of thing the review names are looked for.
-    present = [kinds for kinds in _kinds() if kinds[0].search(text)]
+    # Only the kinds of thing the review may name (by a word of one of their things) are looked for.
+    index = _kind_index()
+    candidates = sorted({kind for word in re.findall(r"[a-z][a-z'-]*", text.lower()) for kind in index.get(word, ())})
+    present = [_kinds()[kind] for kind in candidates if _kinds()[kind][0].search(text)]
     act, exposed, detour, courier_mentioned = _couriers()
     delivery = courier_mentioned.search(text) is not None
     diet_terms = [(term.search(text), food) for term, food in _diets()]
