@@ -279,6 +279,29 @@ def test_drain_returns_once_the_started_execution_has_finished():
     assert status == "SUCCEEDED"
 
 
+def test_drain_reads_an_ended_execution_once_and_never_again():
+    from unittest import mock
+
+    from offline.stepfunctions import executions
+
+    reads: list[str] = []
+    real = executions.state
+
+    def counted(account_id: str, region: str, arn: str) -> executions.State:
+        reads.append(arn)
+        return real(account_id, region, arn)
+
+    with cloud(definition=WAIT) as running, mock.patch.object(executions, "state", counted):
+        deliver(running)
+        [first] = running.eventbridge.executions
+        settled = reads.count(first)
+        deliver(running)
+        running.drain(timeout=30)
+        second = running.eventbridge.executions[1]
+    assert reads.count(first) == settled  # no read once it was seen ended
+    assert reads[-1] == second and reads.count(second) >= 1
+
+
 @pytest.fixture
 def firehose_document() -> dict[str, Any]:
     doc = document({"arn": "${aws_kinesis_firehose_delivery_stream.stream.arn}", "target_id": "trail"})
