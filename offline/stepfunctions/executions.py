@@ -29,11 +29,12 @@ def state(account_id: str, region: str, arn: str) -> State:
     # moto keeps every callback endpoint of an execution; one with no outcome and no error is a token waited on.
     pool = env.callback_pool_manager._pool if env is not None else {}
     pending = any(endpoint.get_outcome() is None and endpoint.consumer_error is None for endpoint in pool.values())
-    # The token exists before the task's call (PutEvents) is made; TaskSubmitted is recorded once it is made.
+    if not pending:
+        return "running"
+    # The token exists before the task's call (PutEvents) is made; TaskSubmitted is recorded once it is made. The
+    # history is a deep copy of every event so far: read only when a token is pending.
     history = execution.to_history_output()  # type: ignore[attr-defined]  # as exec_status
-    if pending and history["events"][-1]["type"] == "TaskSubmitted":
-        return "waiting"
-    return "running"
+    return "waiting" if history["events"][-1]["type"] == "TaskSubmitted" else "running"
 
 
 def wait(arn: str, timeout: float) -> bool:
