@@ -91,7 +91,6 @@ from offline.sqs.clock import SqsClock
 from offline.stepfunctions import executions
 from offline.stepfunctions import fixes as stepfunctions_fixes
 from offline.stepfunctions import resources as _stepfunctions  # noqa: F401
-from offline.stepfunctions import speedups as stepfunctions_speedups
 from offline.wafv2 import resources as _wafv2  # noqa: F401
 
 __all__ = ["CONFIGURATION_ONLY", "HANDLERS", "INERT", "OfflineCloud", "Quiescence", "UnsupportedResource"]
@@ -193,7 +192,6 @@ class OfflineCloud:
             stack.enter_context(speedups.installed())
             stack.enter_context(sqs_speedups.installed())
             stack.enter_context(events_speedups.installed())
-            stack.enter_context(stepfunctions_speedups.installed())
             stack.enter_context(sqs_fixes.atomic_queues())
             stack.enter_context(self.firehose.installed())
             # Closed in reverse: deliveries stop first, then running executions, before moto goes away.

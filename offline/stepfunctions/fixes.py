@@ -46,20 +46,14 @@ Each fix is small, names the AWS behaviour it restores, and has a test of its ow
   the Python repr of it, which States.StringToJson cannot read.
 - With ``retry_waits``, Retry intervals are recorded instead of slept.
 
-Two that change no behaviour, only speed (the offline load test runs thousands of executions):
+- moto sets an ending execution's status before its output (or error); a flag marks the whole ending, which a
+  synchronous caller (StartSyncExecution, a pipe) waits for (:func:`offline.stepfunctions.executions.wait`).
 
-- moto parses a state machine's definition (ANTLR) at every execution start; the parsed program is kept per
-  definition text. Execution state lives in each execution's environment, never in the program.
-- moto builds a new boto3 client for every Task call; one client per (service, region) is kept instead.
-- A synchronous caller (StartSyncExecution, a pipe) waits for an execution by reading moto's objects, not by
-  polling DescribeExecution; moto sets an ending execution's status before its output, so a flag marks the end.
-- moto parses every JSONPath (jsonpath-ng, a PLY grammar: about 0.6 ms) each time a state reads or writes one;
-  each path text is parsed once.
+The speedups, which change no answer, are entered with these (:mod:`offline.stepfunctions.speedups`).
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import re
@@ -101,7 +95,7 @@ from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from offline.stepfunctions import validation
+from offline.stepfunctions import speedups, validation
 from offline.stepfunctions.executions import running
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -459,7 +453,8 @@ def installed(
         )
 
     with ExitStack() as stack:
-        _install_speedups(stack)
+        stack.enter_context(speedups.installed())
+        stack.enter_context(mock.patch.object(BaseExecutionWorkerCommunication, "terminated", _terminated))
         stack.enter_context(mock.patch.object(StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task))
         stack.enter_context(mock.patch.object(StateTaskServiceAwsSdk, "_from_error", from_error))
         stack.enter_context(
@@ -489,17 +484,6 @@ def installed(
         yield
 
 
-# Every module of moto's interpreter that imported boto_client_for by name.
-_BOTO_CLIENT_USERS = (
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_events",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
-)
-
-
 _original_terminated = BaseExecutionWorkerCommunication.terminated
 
 
@@ -522,42 +506,3 @@ def _failed_entry_cause_as_json(original: Callable[..., Any]) -> Callable[..., A
         return original(self, env, ex)
 
     return from_error
-
-
-def _install_speedups(stack: ExitStack) -> None:
-    from moto.stepfunctions.parser.asl.component.common.path import result_path
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-    from moto.stepfunctions.parser.asl.utils import boto_client
-    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
-
-    programs: dict[str, Any] = {}
-    clients: dict[tuple[str, str], Any] = {}
-    lock = threading.Lock()
-    make_client = boto_client.boto_client_for
-
-    def entrypoint(self: ExecutionWorker) -> Any:
-        definition = self._evaluation_details.state_machine_details.definition
-        if definition in programs:  # the lock only for a first parse, which is slow (ANTLR)
-            return programs[definition]
-        with lock:
-            if definition not in programs:
-                programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
-            return programs[definition]
-
-    def cached_client(region: str, service: str, state_credentials: Any = None) -> Any:
-        if (service, region) in clients:
-            return clients[(service, region)]
-        with lock:
-            if (service, region) not in clients:
-                clients[(service, region)] = make_client(
-                    region=region, service=service, state_credentials=state_credentials
-                )
-            return clients[(service, region)]
-
-    stack.enter_context(mock.patch.object(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint))
-    stack.enter_context(mock.patch.object(BaseExecutionWorkerCommunication, "terminated", _terminated))
-    # A parsed JSONPath is only read (find, update_or_create), so one parse per path text serves every execution.
-    stack.enter_context(mock.patch.object(json_path, "parse", functools.lru_cache(maxsize=4096)(json_path.parse)))
-    stack.enter_context(mock.patch.object(result_path, "parse", functools.lru_cache(maxsize=4096)(result_path.parse)))
-    for module in _BOTO_CLIENT_USERS:
-        stack.enter_context(mock.patch.object(importlib.import_module(module), "boto_client_for", cached_client))
