@@ -467,6 +467,21 @@ def test_waiting_for_an_execution_gives_up_at_the_timeout():
         harness.sfn.stop_execution(executionArn=arn)
 
 
+def test_a_synchronous_callers_outcome_is_the_ended_execution_or_a_stopped_one_reported_timed_out():
+    from offline.stepfunctions import executions
+
+    done = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": {"ok": 1}, "End": True}}})
+    slow = json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 30, "End": True}}})
+    with aws() as harness:
+        quick = harness.sfn.start_execution(stateMachineArn=_create(harness, done, name="quick"), input="{}")
+        ended = executions.outcome(harness.sfn, quick["executionArn"], timeout=30)
+        late = harness.sfn.start_execution(stateMachineArn=_create(harness, slow, name="slow"), input="{}")
+        timed_out = executions.outcome(harness.sfn, late["executionArn"], timeout=0.2)
+        stopped = harness.sfn.describe_execution(executionArn=late["executionArn"])["status"]
+    assert (ended["status"], json.loads(ended["output"])) == ("SUCCEEDED", {"ok": 1})
+    assert (timed_out["status"], stopped) == ("TIMED_OUT", "ABORTED")
+
+
 def test_a_failed_entrys_cause_is_the_put_events_response_as_json():
     entries = [
         {"Source": "reviews.test", "DetailType": "Sent", "Detail": {"n": 1}, "EventBusName": BUS},

@@ -355,11 +355,7 @@ class RestApi:
         )
         if self.on_execution is not None:
             self.on_execution(started["executionArn"])
-        if executions.wait(started["executionArn"], SYNC_EXECUTION_LIMIT_SECONDS):
-            execution = sfn.describe_execution(executionArn=started["executionArn"])
-        else:
-            sfn.stop_execution(executionArn=started["executionArn"], error="States.Timeout")
-            execution = {**sfn.describe_execution(executionArn=started["executionArn"]), "status": "TIMED_OUT"}
+        execution = executions.outcome(sfn, started["executionArn"], SYNC_EXECUTION_LIMIT_SECONDS)
         if execution["status"] == "FAILED" and "error" not in execution:
             # moto keeps a failure's error and cause in the history only.
             failed = [

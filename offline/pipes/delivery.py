@@ -257,11 +257,7 @@ class OfflinePipes:
         if pipe.invocation_type == "FIRE_AND_FORGET":
             batch.status = "started"
             return set()
-        if executions.wait(started["executionArn"], EXPRESS_SYNC_LIMIT_SECONDS):
-            execution = sfn.describe_execution(executionArn=started["executionArn"])
-        else:
-            sfn.stop_execution(executionArn=started["executionArn"], error="States.Timeout")
-            execution = {**sfn.describe_execution(executionArn=started["executionArn"]), "status": "TIMED_OUT"}
+        execution = executions.outcome(sfn, started["executionArn"], EXPRESS_SYNC_LIMIT_SECONDS)
         batch.status = execution["status"]
         if execution["status"] != "SUCCEEDED":
             return every

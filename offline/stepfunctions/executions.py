@@ -55,6 +55,15 @@ def wait(arn: str, timeout: float) -> bool:
     return True
 
 
+def outcome(sfn: Any, arn: str, timeout: float) -> dict[str, Any]:
+    """DescribeExecution's answer (through the boto3 client ``sfn``) once the execution ``arn`` has ended; past
+    ``timeout`` seconds it is stopped (States.Timeout) and reported TIMED_OUT, as a synchronous caller reports it."""
+    if wait(arn, timeout):
+        return dict(sfn.describe_execution(executionArn=arn))
+    sfn.stop_execution(executionArn=arn, error="States.Timeout")
+    return {**sfn.describe_execution(executionArn=arn), "status": "TIMED_OUT"}
+
+
 def every(account_id: str, region: str) -> list[str]:
     """The ARN of every execution of every state machine, oldest machine first."""
     backend = stepfunctions_parser_backends[account_id][region]
