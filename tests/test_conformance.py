@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from offline.engine.terraform import strings_in
 from offline.stepfunctions.validation import Problem, integration, problems, produced_errors, refusal, sdk_error_name
 from offline.stepfunctions.validation import _states as validation_states
 
@@ -56,17 +56,6 @@ _TIME_NAME = re.compile(r"(At|Until|Time|Timestamp|Epoch|^now)$")
 _NESTED = ("Branches", "ItemProcessor", "Iterator")
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def math_add_operands(text: str) -> list[str]:
     """Every argument of every States.MathAdd call in ``text``, as written, nested calls included."""
     operands = []
@@ -101,7 +90,7 @@ def test_no_states_math_add_adds_to_a_time(synthesized):
         f"{machine} / {name}: {operand}"
         for machine, definition in _definitions(synthesized).items()
         for name, _, state, _ in validation_states(definition)
-        for text in _strings({key: value for key, value in state.items() if key not in _NESTED})
+        for text in strings_in({key: value for key, value in state.items() if key not in _NESTED})
         for operand in math_add_operands(text)
         if names_a_time(operand)
     ]

@@ -362,22 +362,23 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = {
 def references(value: Any) -> list[Reference]:
     """Every reference in a value: strings, and lists and maps of them, at any depth."""
     found: list[Reference] = []
-    for text in _strings(value):
+    for text in strings_in(value):
         for part in _template(text):
             if not isinstance(part, str):
                 found.extend(_expression_references(part))
     return found
 
 
-def _strings(value: Any) -> Iterator[str]:
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, at any depth."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, Mapping):
         for item in value.values():
-            yield from _strings(item)
+            yield from strings_in(item)
     elif isinstance(value, Sequence):
         for item in value:
-            yield from _strings(item)
+            yield from strings_in(item)
 
 
 def _expression_references(expression: _Expression) -> Iterator[Reference]:
