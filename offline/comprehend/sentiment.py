@@ -75,6 +75,9 @@ praise and a complaint side by side MIXED. How a review is scored:
    :data:`REQUEST_WEIGHT`. A clause that only denies the one before ("the app is great, the support is not", "the
    food less so") takes the opposite of its score. In a review that complains, praise exclaimed on its own ("Oh
    great, cold chips again") is sarcasm and counts as a complaint (:func:`_sarcasm`).
+   A clause with next to no sentiment that a contrast word sets against praise ("Nice menus, but half the items shown
+   are sold out", "took 3 tries to reach a human tho") is the complaint half, told as a fact: it counts as one of
+   :data:`FACT_AGAINST_PRAISE` (:func:`_fact_against_praise`); with no praise in the review it stays a fact.
 5. Each side's evidence is the sum of its clauses' scores. A complaint conceded before a verdict that it was
    worth it ("Pricey, but worth every penny") weighs :data:`CONCESSION_WEIGHT`: the verdict is the point.
    Otherwise a contrast word joining clauses of opposite sign makes both sides weigh :data:`CONTRAST_PAIR_WEIGHT`
@@ -147,12 +150,12 @@ _COURTESY = re.compile(
 _MAX_CLAUSE_WORDS = 60
 # "let_down" is the lexicon's phrase token: "Delicious food let down by a rude driver."
 _CONTRAST_WORDS = (
-    r"(?:but|though|although|however|whereas|except|apart\s+from|yet|shame|pity|unfortunately|sadly|let_down\s+by)"
+    r"(?:but|though|tho|although|however|whereas|except|apart\s+from|yet|shame|pity|unfortunately|sadly|let_down\s+by)"
 )
 # A contrast word starts a clause, unless it ends the sentence ("Wrong order though."), where it marks the contrast.
 # "even though" concedes inside one clause ("charged a fee even though I chose collection") rather than contrasting.
 _CLAUSE_BREAK = re.compile(rf"(?<=[.!?;,:])\s+|(?<!\beven)\s+(?={_CONTRAST_WORDS}\b(?!\s*(?:[.!?]|$)))", re.IGNORECASE)
-_CONTRAST = re.compile(rf"^\W*{_CONTRAST_WORDS}\b|\b(?:though|however)\W*$", re.IGNORECASE)
+_CONTRAST = re.compile(rf"^\W*{_CONTRAST_WORDS}\b|\b(?:though|tho|however)\W*$", re.IGNORECASE)
 # The evaluative frame: a subject, a linking verb, then the judgement (possibly after a degree word).
 _FRAME = re.compile(
     r"\b(?:the|my|our|your|this|that|these|those|his|her|their|it|they|everything|everyone)\b[^,;:]{0,60}?"
@@ -1693,7 +1696,7 @@ def _contrasted(parts: list[str], scores: list[float]) -> bool:
         before = scores[index - 1] if index else 0.0
         if before * scores[index] < 0:
             return True
-        trailing = re.search(r"\b(?:though|however)\W*$", part, re.IGNORECASE) is not None
+        trailing = re.search(r"\b(?:though|tho|however)\W*$", part, re.IGNORECASE) is not None
         if trailing and index + 1 < len(parts) and scores[index] * scores[index + 1] < 0:
             return True  # "Lovely driver, wrong order though. ..." reads against what follows too
     return False
@@ -1734,12 +1737,44 @@ def _conceded(parts: list[str], scores: list[float]) -> bool:
     )
 
 
+# A fact set against praise by a contrast word ("Nice menus, but half the items shown are sold out", "Courier was a
+# legend, but the order still turned up 45 min after the ETA", "took 3 tries to reach a human tho"): the writer
+# contrasts it with the praise because it is the complaint, though no word of it judges. Only a clause with next to
+# no sentiment of its own, in a review whose other clauses praise (at FACT_PRAISE_FLOOR at least, not a question's or a
+# request's praise), so that facts and questions with no praise stay NEUTRAL.
+FACT_AGAINST_PRAISE = 0.3
+FACT_PRAISE_FLOOR = 0.3
+# VADER's faint readings of plain words ("tries", "human": 0.03) are no sentiment of the clause's own.
+FACT_FAINT = 0.1
+
+
+def _fact_against_praise(parts: list[str], scores: list[float]) -> list[float]:
+    praised = [
+        index
+        for index, (part, score) in enumerate(zip(parts, scores, strict=True))
+        if score >= FACT_PRAISE_FLOOR and not part.rstrip().endswith("?")
+    ]
+    if not praised:
+        return scores
+    return [
+        -FACT_AGAINST_PRAISE
+        if abs(score) < FACT_FAINT
+        and _CONTRAST.search(part)
+        and not part.rstrip().endswith("?")
+        and not _REQUEST.search(part)
+        and any(other != index for other in praised)
+        else score
+        for index, (part, score) in enumerate(zip(parts, scores, strict=True))
+    ]
+
+
 def sentiment(text: str) -> dict[str, Any]:
     """Comprehend's DetectSentiment answer for ``text`` (see the module docstring for how it is computed)."""
     analyzer = _analyzer()
     parts = clauses(text)
     asking = any(part.rstrip().endswith("?") or _REQUEST.search(part) for part in parts)
     scores = _sarcasm(parts, _elliptic(parts, [_score(analyzer, clause, asking) for clause in parts]))
+    scores = _fact_against_praise(parts, scores)
     conceded = _conceded(parts, scores)
     if conceded:
         scores = [score * CONCESSION_WEIGHT if score < 0 else score for score in scores]
