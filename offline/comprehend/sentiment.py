@@ -34,13 +34,17 @@ praise and a complaint side by side MIXED. How a review is scored:
    while..."), what was claimed and denied ("was supposed to be large", "said it included a free drink but"),
    an extra chore ("had to ring three times"), a recurrence ("the third time this has happened"), time gone by
    ("it's been ten days", "on hold for forty minutes"), little for the price, cheaper elsewhere, custom taken
-   elsewhere, a saving undone ("the fee wiped out the savings"), cut off calls, staff who would not. Three of them
+   elsewhere, a saving undone ("the fee wiped out the savings"), cut off calls, staff who would not. Some of them
    compute rather than match: a delivery time set and an arrival time stated ("ordered for 7pm and it turned up at
    8:15": half an hour late, or an hour from the time the order was placed); two counts or amounts, one stated and
    one got, that differ ("the receipt lists six items and the bag had four"); and a concession in mid-sentence
    naming the customer's right ("charged a fee even though my order qualified for free delivery") or a promise
    followed by what came ("I was told three days but..."), each left alone when the words around it are praise
-   ("it came hot even though I live miles away", "told 45 minutes but it came in 25, brilliant"). What the
+   ("it came hot even though I live miles away", "told 45 minutes but it came in 25, brilliant"). Across sentences,
+   :func:`_readings_disagree` compares two readings of one thing and marks the one that wrongs the customer: a
+   price stated and a higher one taken ("Menu price: £11.00. Price on my receipt: £13.50", or any two for "the same
+   dish"), a count ordered and a smaller one got ("Ordered 12 wings. Counted 8."), a duration said and a longer one
+   taken ("App said 25 minutes, it took 70"), a door delivered to and the one the customer lives at. What the
    customer did is no complaint ("I cancelled my subscription", "Even though it was raining, I collected it").
    Before all of these, :func:`offline.comprehend.expectations.broken` reads what the customer expected and the
    review says was broken, from knowledge kept as data (a kind of thing and a state wrong for it: "the ice cream was
@@ -931,6 +935,87 @@ def _counts_differ(text: str) -> str:
     return _STATED_VS_GOT.sub(mark, text)
 
 
+# Two readings of one thing, across sentences, that disagree: what the customer is told the review leaves the reader
+# to compare ("Ordered 12 wings. Counted 8.", "Menu price in the app: £11.00. Price on my receipt: £13.50.", "App said
+# 25 minutes, it took 70.", "handed to someone at number 14. I live at 41."). Each compares in the direction that
+# wrongs the customer (fewer got, more charged, later came, another door), so a pleasant surprise stays praise.
+_AMOUNT = r"(?:[£$€]\s?(\d+(?:\.\d{1,2})?)|(?<![\w.:])(\d+\.\d{2})(?![\w.:]))"
+_MONEY_STATED = re.compile(
+    r"\b(?:menu|price[ds]?|listed|listing|app|website|site|promo|advertised|said|says|shows?|showed|quoted|checkout"
+    r"|total)\b[^.!?]{0,30}?" + _AMOUNT,
+    re.IGNORECASE,
+)
+_MONEY_TAKEN = re.compile(
+    r"\b(?:receipt|charged|statement|card|bank|bill|billed|took|taken|debited|paid)\b[^.!?]{0,40}?"
+    + _AMOUNT
+    + r"|"
+    + _AMOUNT
+    + r"[^.!?]{0,25}?\b(?:came\s+out|was\s+taken|taken|charged|on\s+(?:my|the)\s+(?:receipt|card"
+    r"|statement|bill))\b",
+    re.IGNORECASE,
+)
+_SAME_THING = re.compile(r"\b(?:the\s+)?same\s+(?:dish|item|meal|order|thing|product|burger|pizza|drink)\b", re.I)
+_COUNT = r"(\d+|a\s+dozen|dozen|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_COUNT_ORDERED = re.compile(
+    r"\b(?:ordered|paid\s+for|asked\s+for|bought|booked)\s+(?:(?:a|an|the|my|our)\s+)?(?:box\s+of\s+|pack\s+of\s+)?"
+    + _COUNT
+    + r"(?![\w.:]\d|\s*(?:am|pm|a\.m|p\.m|minutes|mins|hours|times|days|weeks)\b)[^.!?]{0,30}?[.!?,;]\s+"
+    r"(?:(?:i|we|and|but|only)\s+)*(?:counted|got|received|there\s+(?:were|was)|found|came\s+with|had)\s+(?:only\s+|just\s+)?"
+    + _COUNT
+    + r"\b",
+    re.IGNORECASE,
+)
+_SAID_DURATION = re.compile(
+    r"\b(?:said|promised|quoted|estimated|estimate|eta|told\s+(?:me|us))\s+(?:was\s+|of\s+)?(?:\d+\s*-\s*)?(\d+)\s*"
+    r"(?:min|mins|minutes)\b[^!?]{0,60}?\b(?:took|after|delivered\s+at|arrived\s+(?:at|after)|it's\s+been|been)\s+"
+    r"(?:over\s+|nearly\s+|almost\s+|another\s+)?(?:(\d+)h(\d{2})|(\d+)\s*(min|mins|minutes|hours?|hrs?)?)\b",
+    re.IGNORECASE,
+)
+_OTHER_DOOR = re.compile(
+    r"\b(?:number|no\.|flat|house|door)\s*(\d+[a-z]?)\b[^.!?]{0,20}?[.!?,;]?\s+(?:but\s+)?(?:i|we)\s+(?:live|am|are|'m"
+    r"|'re)\s+(?:at\s+|in\s+)?(?:number\s+|no\.\s*|flat\s+|house\s+)?(\d+[a-z]?)\b",
+    re.IGNORECASE,
+)
+
+
+def _count_value(number: str) -> float:
+    return 12.0 if "dozen" in number.lower() else _value(number)
+
+
+def _readings_disagree(text: str) -> str:
+    def amount(match: re.Match[str]) -> float:
+        return float(next(group for group in match.groups() if group is not None))
+
+    stated = _MONEY_STATED.search(text)
+    if stated is not None:
+        for taken in _MONEY_TAKEN.finditer(text, stated.end()):
+            if amount(taken) > amount(stated) or (amount(taken) != amount(stated) and _SAME_THING.search(text)):
+                text = text[: taken.end()] + " overcharged" + text[taken.end() :]
+                break
+
+    def short(match: re.Match[str]) -> str:
+        return match.group() + " short_changed" if _count_value(match[2]) < _count_value(match[1]) else match.group()
+
+    def late(match: re.Match[str]) -> str:
+        said = int(match[1])
+        if match[2]:
+            came = int(match[2]) * 60 + int(match[3])
+        else:
+            came = int(match[4]) * (60 if (match[5] or "").lower().startswith("h") else 1)
+        return match.group() + " late" if came - said >= LATE_MINUTES else match.group()
+
+    def other_door(match: re.Match[str]) -> str:
+        if match[1].lower() == match[2].lower():
+            return match.group()
+        # The mark goes with the wrong door, where the act is told ("handed to someone at number 14").
+        cut = match.end(1) - match.start()
+        return match.group()[:cut] + " wrong_place" + match.group()[cut:]
+
+    text = _COUNT_ORDERED.sub(short, text)
+    text = _SAID_DURATION.sub(late, text)
+    return _OTHER_DOOR.sub(other_door, text)
+
+
 def _broken_promise(text: str, analyzer: SentimentIntensityAnalyzer) -> str:
     def mark(match: re.Match[str]) -> str:
         if float(analyzer.polarity_scores(match.group(1))["compound"]) > 0.05:
@@ -1613,6 +1698,7 @@ def clauses(text: str) -> list[str]:
     text = _broken_expectation(text, _analyzer())
     text = _broken_promise(text, _analyzer())
     text = _counts_differ(text)
+    text = _readings_disagree(text)
     text = _degree_words(text, lexicon)
     text = _fold(text, lexicon)
     text = _recurring(text, lexicon)
