@@ -830,10 +830,15 @@ def _clock(name: str) -> str:
 
 _TIMED = re.compile(
     r"\b(?:(?P<placed>ordered\s+(?:at|around|about)|placed\s+(?:(?:my|the|our|an)\s+)?order\s+at)|for|due(?:\s+at|\s+by)?|expected(?:\s+at|\s+by)?|by|slot(?:\s+of|\s+at)?|booked\s+for|scheduled\s+for"
-    r"|promised(?:\s+for|\s+by)?|estimated(?:\s+at)?|eta\s+(?:of|was|said)?|said)\s+"
+    r"|promised(?:\s+for|\s+by)?|estimated(?:\s+at)?|eta\s+(?:of|was|said)?|said"
+    # "Delivery window was 2-3pm", "Estimated arrival 7:15": the time set, or the end of the window set.
+    r"|window(?:\s+(?:was|is|of))?|(?:estimated|expected|promised)\s+(?:arrival|delivery)(?:\s+time)?(?:\s+(?:was|is|of|at))?)\s+"
+    r"(?:\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?\s*(?:-|\u2013|to)\s*)?"
     + _clock("due")
-    + r"(?![\w:.]\d)(?=[^!?;]{0,80}?\b(?:arrived|came|turned\s+up|showed\s+up|got\s+here|delivered|arriving"
-    r"|rocked\s+up)\s+(?:(?:at|around|about|just\s+after|after|gone)\s+)+" + _clock("came") + r"(?![\w:]))",
+    + r"(?![\w:.]\d)(?=[^!?;]{0,80}?(?:\b(?:arrived|came|turned\s+up|showed\s+up|got\s+here|delivered|arriving"
+    r"|rocked\s+up)\s+(?:(?:at|around|about|just\s+after|after|gone)\s+)+"
+    # "Estimated arrival 7:15. It's now 8:40": still waiting at the time stated.
+    r"|\b(?:it's|it\s+is)\s+(?:now|already)\s+)" + _clock("came") + r"(?![\w:]))",
     re.IGNORECASE,
 )
 LATE_MINUTES = 30
