@@ -15,7 +15,7 @@ praise and a complaint side by side MIXED. How a review is scored:
    "face with rolling eyes") become tokens of their own (:data:`_EMOJI`). Then the patterns of
    :data:`_CUES` turn a kind of complaint or praise that no single word carries into a token whose valence is in
    the lexicon's ``rules``, each pattern with its example beside it. The families: waits and lateness (an hour or
-   more, days for a reply, "40 minutes after the estimated time"); the order's integrity (eaten or opened on the
+   more, days for a reply, "40 minutes after the estimated time", "40 min past the estimate"); the order's integrity (eaten or opened on the
    way, a diet ignored, an excluded item that turns up, a size or option swapped, "instead of"); the food itself
    (too X, tasted off, a foreign object, crunchy rice, warm drinks, chilled drinks); price (rises, drops, a cost
    judged "huge"); problems put right ("fixed my problem", "refunded the missing drink", "the refund landed");
@@ -32,6 +32,8 @@ praise and a complaint side by side MIXED. How a review is scored:
    ("to my old address", "handed my bag to a stranger"), someone else's things, what was done without the
    customer's say ("without telling me") or after they had paid, a status that was not true ("marked as delivered
    while..."), what was claimed and denied ("was supposed to be large", "said it included a free drink but"),
+   what was done against the customer's choice ("billed for a large when I chose regular", "a different flavour
+   from the one I picked"),
    an extra chore ("had to ring three times"), a recurrence ("the third time this has happened"), time gone by
    ("it's been ten days", "on hold for forty minutes"), little for the price, cheaper elsewhere, custom taken
    elsewhere, a saving undone ("the fee wiped out the savings"), cut off calls, staff who would not. Some of them
@@ -305,8 +307,10 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         # A delay stated against what was promised ("forty minutes after the estimated time").
         "late",
-        r"\b(?:minutes|mins|hours?)\s+(?:after|past|later\s+than|beyond|behind)\s+(?:the\s+|my\s+|our\s+)?"
-        r"(?:estimated|expected|promised|quoted|scheduled|stated|given|eta|delivery\s+window|slot)\b",
+        r"\b(?:minutes|mins?|hours?|hrs?)\s+(?:after|past|later\s+than|beyond|behind)\s+(?:the\s+|my\s+|our\s+)?"
+        # "50 minutes after the latest time on the tracker", "40 min past the estimate", "after the time shown".
+        r"(?:(?:latest|last|original|first)\s+)?(?:estimated|estimate|expected|promised|quoted|scheduled|stated|given"
+        r"|eta|delivery\s+window|window|slot|time\s+(?:shown|given|quoted|promised|stated|on|at|in|they))\b",
     ),
     (
         # Someone delivering waited for the customer: patience, not a complaint about waiting.
@@ -518,6 +522,22 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"|incredibly|ridiculously)\s+)?(?:long|ages|forever|ridiculous|insane|endless)\b",
     ),
     # Complaints told as plain facts, with no evaluative word: an expectation the customer had a right to, broken.
+    (
+        # What was done against what the customer chose or wrote ("billed for a large when I chose regular", "left
+        # at the back door when I wrote front door in the note", "left it at reception when I'd asked for the door").
+        "ignored_request",
+        r"\b(?:got|billed|charged|left|sent|brought|came|delivered|gave|put|dropped|handed|rang|called|added)\b"
+        r"[^.!?;]{0,60}?\bwhen\s+(?:i|we)(?:'d|\s+had)?\s+(?:specifically\s+|clearly\s+|already\s+|explicitly\s+)?"
+        r"(?:asked|chose|chosen|selected|picked|ticked|wrote|written|requested|specified|put|added|said|paid\s+for)\b",
+    ),
+    (
+        # Another thing than the one chosen ("a different flavour from the one I picked", "not the one I ordered").
+        "substituted",
+        r"\bdifferent\s+(?:[\w-]+\s+){0,2}?(?:from|than|to)\s+(?:the\s+one|the\s+ones|what)\s+(?:i|we)(?:'d|\s+had)?\s+"
+        r"(?:picked|ordered|chose|selected|asked\s+for|paid\s+for|requested)\b"
+        r"|\bnot\s+the\s+(?:one|ones|[\w-]+)\s+(?:i|we)(?:'d|\s+had)?\s+(?:picked|ordered|chose|selected|asked\s+for"
+        r"|paid\s+for|requested)\b",
+    ),
     (
         # Cancelled by the customer ("I cancelled my subscription last month"): an act, no complaint in itself.
         "cancelled_by_customer",
