@@ -28,7 +28,8 @@ praise and a complaint side by side MIXED. How a review is scored:
    always off"); food left on the pavement; chewiness where it belongs (a crust, a bagel).
    Complaints told as plain facts, with no evaluative word, are a family of their own: money taken wrongly
    ("billed twice", "still charged", "the menu said 9 but I was charged 12", "kept my money"), refunded only in part
-   ("only gave back half"), less than was ordered ("only three of the five wings", "Mine had none"), the wrong door
+   ("only gave back half"), less than was ordered ("only three of the five wings", "Mine had none", "came without the herbs", "not in
+   the bag"), the wrong door
    ("to my old address", "handed my bag to a stranger"), someone else's things, what was done without the
    customer's say ("without telling me") or after they had paid, a status that was not true ("marked as delivered
    while..."), what was claimed and denied ("was supposed to be large", "said it included a free drink but"),
@@ -46,7 +47,8 @@ praise and a complaint side by side MIXED. How a review is scored:
    :func:`_readings_disagree` compares two readings of one thing and marks the one that wrongs the customer: a
    price stated and a higher one taken ("Menu price: £11.00. Price on my receipt: £13.50", or any two for "the same
    dish"), a count ordered and a smaller one got ("Ordered 12 wings. Counted 8."), a duration said and a longer one
-   taken ("App said 25 minutes, it took 70"), a door delivered to and the one the customer lives at. What the
+   taken ("App said 25 minutes, it took 70"), a fee gone from one figure to a higher one, a door delivered to and
+   the one the customer lives at. What the
    customer did is no complaint ("I cancelled my subscription", "Even though it was raining, I collected it").
    Before all of these, :func:`offline.comprehend.expectations.broken` reads what the customer expected and the
    review says was broken, from knowledge kept as data (a kind of thing and a state wrong for it: "the ice cream was
@@ -531,6 +533,17 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"(?:asked|chose|chosen|selected|picked|ticked|wrote|written|requested|specified|put|added|said|paid\s+for)\b",
     ),
     (
+        # Part of the order did not come ("It came without the herbs the menu lists", "Garlic dip: not in the bag",
+        # "he left without it"); what came without trouble is praise ("arrived without a single spill").
+        "short_changed",
+        r"\b(?:came|arrived|turned\s+up|showed\s+up|was\s+delivered|were\s+delivered|delivered\s+it)\s+without\s+"
+        r"(?!(?:a|any|the|so\s+much\s+as\s+a)?\s*(?:single\s+)?(?:spills?|scratch|scratches|fuss|hassle|delays?|issues?"
+        r"|problems?|drama|mess|leaks?|dents?|spillage|damage|no_trouble)\b)(?:the|my|our|any|its|their|a|an)\b"
+        r"|\b(?:left|drove\s+off|went)\s+without\s+(?:it|them|my|our|the)\b"
+        r"|\b(?:not|wasn't|weren't|isn't|aren't|never\s+made\s+it)\s+in\s+(?:the|my|our)\s+(?:bag|box|order|delivery"
+        r"|parcel)\b",
+    ),
+    (
         # Another thing than the one chosen ("a different flavour from the one I picked", "not the one I ordered").
         "substituted",
         r"\bdifferent\s+(?:[\w-]+\s+){0,2}?(?:from|than|to)\s+(?:the\s+one|the\s+ones|what)\s+(?:i|we)(?:'d|\s+had)?\s+"
@@ -700,7 +713,7 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         # Someone else's things in the bag ("we were given someone else's receipt").
         "not_mine",
-        r"\b(?:someone|somebody)\s+else's\b",
+        r"\b(?:someone|somebody)\s+else's\b|\banother\s+(?:customer|person|household|order)'s\b",
     ),
     (
         # Woken or disturbed ("rang the bell at 11pm and woke the baby").
@@ -979,6 +992,12 @@ _MONEY_TAKEN = re.compile(
     r"|statement|bill))\b",
     re.IGNORECASE,
 )
+# A fee's own two figures ("the service fee has gone from 50p to £2.50 since last month").
+_PRICE_MOVED = re.compile(
+    r"\b(?:gone|went|go|risen|rose|jumped|increased|crept|shot)\s+(?:up\s+)?from\s+[£$€]?\s?(\d+(?:\.\d{1,2})?)(p)?\s+to\s+"
+    r"[£$€]?\s?(\d+(?:\.\d{1,2})?)(p)?\b",
+    re.IGNORECASE,
+)
 _SAME_THING = re.compile(r"\b(?:the\s+)?same\s+(?:dish|item|meal|order|thing|product|burger|pizza|drink)\b", re.I)
 _COUNT = r"(\d+|a\s+dozen|dozen|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _COUNT_ORDERED = re.compile(
@@ -1018,6 +1037,10 @@ def _readings_disagree(text: str) -> str:
                 text = text[: taken.end()] + " overcharged" + text[taken.end() :]
                 break
 
+    def rise(match: re.Match[str]) -> str:
+        before, after = (float(match[number]) / (100 if match[pence] else 1) for number, pence in ((1, 2), (3, 4)))
+        return match.group() + " price_rise" if after > before else match.group()
+
     def short(match: re.Match[str]) -> str:
         return match.group() + " short_changed" if _count_value(match[2]) < _count_value(match[1]) else match.group()
 
@@ -1036,6 +1059,7 @@ def _readings_disagree(text: str) -> str:
         cut = match.end(1) - match.start()
         return match.group()[:cut] + " wrong_place" + match.group()[cut:]
 
+    text = _PRICE_MOVED.sub(rise, text)
     text = _COUNT_ORDERED.sub(short, text)
     text = _SAID_DURATION.sub(late, text)
     return _OTHER_DOOR.sub(other_door, text)
