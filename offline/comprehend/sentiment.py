@@ -22,7 +22,7 @@ praise and a complaint side by side MIXED. How a review is scored:
    decline ("gone downhill", "used to be great"); ratings ("five stars"); difficulty ("hard to read"); unmet
    expectations ("could have been crispier", "was hoping for a nice meal"); a failure that recurs ("keeps
    freezing"); the circumstance rather than the complaint (the weather, "on a cold night", "after a rubbish day at
-   work"); a complaint that is praise in disguise ("my only complaint is that I didn't order more"); a complaint
+   work", the customer's own late hour: "running late at work"); a complaint that is praise in disguise ("my only complaint is that I didn't order more"); a complaint
    denied ("haven't had a bad meal yet", "never had to chase an order"); loyalty ("wouldn't go anywhere else") and
    comparison ("puts the others to shame"); treatment ("treated me like an idiot"); inaccuracy ("the estimates are
    always off"); food left on the pavement; chewiness where it belongs (a crust, a bagel).
@@ -70,7 +70,7 @@ praise and a complaint side by side MIXED. How a review is scored:
    a negator. A negated verb that states no failure is left alone (:func:`_no_failure`): a thought or an
    expectation ("wasn't expecting it so soon", "didn't know you did breakfast"), a diet or a habit ("my son doesn't
    eat spicy food", unlike "couldn't eat it"), what the customer has not done yet ("haven't eaten it yet"), an
-   instruction ("don't ring the bell"), whereabouts ("won't be home until 7"). "Don't bother", "don't waste your
+   instruction ("don't ring the bell"), whereabouts ("won't be home until 7"), a condition ("if I don't answer"). "Don't bother", "don't waste your
    money" are advice against the place (``warning``), and "no" in a request ("no beer with the deal please")
    excludes rather than complains. A hedge before a complaint or a word that judges ("a bit slow", "a little on
    the small side") marks a mild complaint (``mild_complaint``) instead of dampening it to nothing: Comprehend calls
@@ -249,6 +249,13 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"|\bafter\s+(?:a|my|such\s+a|the)\s+(?:(?:really|very|so|long|rubbish|bad|hard|tough|stressful|awful|terrible"
         r"|horrible|crap|crappy|busy|exhausting|rough|miserable|nightmare|manic|hectic)\s+){1,3}"
         r"(?:day|week|shift|night|month)\b",
+    ),
+    (
+        # The customer's own late hour ("Running late at work", "Ordering late tonight"): the circumstance of a
+        # request, not a late delivery.
+        "circumstance",
+        r"\b(?:running|working|ordering|finishing|(?:i'm|i\s+am|we're|we\s+are|i'll\s+be|we'll\s+be)(?:\s+(?:home|back))?)\s+"
+        r"(?:a\s+(?:bit|little)\s+)?late\b(?!\s+(?:again|because\s+of|thanks\s+to|due\s+to))",
     ),
     (
         # Chewiness as some foods should have it ("the crust was blistered and chewy", "chewy bagels"), unlike meat.
@@ -1620,6 +1627,9 @@ _WHEREABOUTS = frozenset(["home", "in", "around", "there", "available", "at", "o
 _WARNED = frozenset(["bother", "waste", "order", "buy", "trust", "risk", "expect", "touch", "even"])
 
 
+_CONDITIONS = frozenset(["if", "unless", "case", "whether"])
+
+
 def _clause_start(words: list[str], index: int) -> bool:
     return index == 0 or words[index - 1][-1:] in ".!?,;:" or words[index - 1].lower() in ("just", "so", "and")
 
@@ -1631,6 +1641,12 @@ def _no_failure(words: list[str], bare: list[str], index: int) -> bool:
         return False
     verb = following[0]
     if verb in _THOUGHT:
+        return True
+    # A condition put ("leave it with the concierge if I don't answer", "in case we can't hear the bell"): a
+    # hypothetical, not something that happened.
+    if any(other in _CONDITIONS for other in bare[max(0, index - 3) : index]) and (
+        index and bare[index - 1] in ("i", "we", "you", "i'm", "we're")
+    ):
         return True
     after = following[1] if len(following) > 1 else ""
     if word in _HABIT_NEGATORS and verb in _HABITS and after not in _THE_ORDER:
