@@ -749,7 +749,7 @@ _CUES: tuple[tuple[str, str], ...] = (
         # Staff who would not ("he didn't want to park", "they couldn't be bothered" is a phrase).
         "refused_service",
         r"\b(?:he|she|they|driver|rider|courier|restaurant|staff|shop|kitchen)\s+(?:didn't|did\s+not|wouldn't|won't|doesn't"
-        r"|refused\s+to|wasn't\s+willing\s+to)\s+(?:want\s+to\s+)?(?=(?:park|come|walk|climb|deliver|bring|wait|help|listen"
+        r"|refused\s+to|wasn't\s+willing\s+to)(?:\s+want\s+to)?(?=\s+(?:park|come|walk|climb|deliver|bring|wait|help|listen"
         r"|answer|refund|replace|give|check|look|carry|leave|take|knock|call))",
     ),
     (
