@@ -35,7 +35,8 @@ praise and a complaint side by side MIXED. How a review is scored:
    while..."), what was claimed and denied ("was supposed to be large", "said it included a free drink but"),
    what was done against the customer's choice ("billed for a large when I chose regular", "a different flavour
    from the one I picked"),
-   an extra chore ("had to ring three times"), a recurrence ("the third time this has happened"), time gone by
+   an extra chore ("had to ring three times"), a recurrence ("the third time this has happened"), a status that has not moved ("my issue is still open", "sat
+   on 'preparing' for 40 minutes"), time gone by
    ("it's been ten days", "on hold for forty minutes"), little for the price, cheaper elsewhere, custom taken
    elsewhere, a saving undone ("the fee wiped out the savings"), cut off calls, staff who would not. Some of them
    compute rather than match: a delivery time set and an arrival time stated ("ordered for 7pm and it turned up at
@@ -472,6 +473,16 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"|didn't|can't|won't)\b"
         # "Where's my food??": asked of what should have come.
         r"|\bwhere(?:'s|\s+is|\s+the\s+hell\s+is)\s+(?:my|our)\s+(?:food|order|refund|delivery|driver|money|meal)\b",
+    ),
+    (
+        # A status that has not moved: still showing what should be over ("my issue is still open", "still 'invalid
+        # credentials'"), or stuck on one for a while ("the tracking map sat on 'preparing' for 40 minutes").
+        "still_missing",
+        r"\bstill(?:\s+(?:says|shows|showing|saying|reads|on|at|marked\s+as|listed\s+as|stuck\s+on))?(?=\s+['\"\u2018\u201c])"
+        r"|\b(?:is|was|are|were|it's|remains|showing\s+as)\s+still\s+(?:open|pending|unresolved|processing|stuck)\b"
+        r"|\bstill\s+(?:open|pending|unresolved|stuck)\b"
+        r"|\b(?:sat|stuck|stayed|sitting|froze|frozen)\s+(?:on|at)\s+['\"\u2018\u201c]?[\w' -]{1,30}?['\"\u2019\u201d]?\s+for\s+"
+        r"(?:over\s+|nearly\s+|almost\s+|about\s+)?(?:\d+|ages|an?\s+hour|hours|forever|twenty|thirty|forty|fifty)\b",
     ),
     (
         "foreign_object",
