@@ -87,6 +87,9 @@ praise and a complaint side by side MIXED. How a review is scored:
    A clause with next to no sentiment that a contrast word sets against praise ("Nice menus, but half the items shown
    are sold out", "took 3 tries to reach a human tho") is the complaint half, told as a fact: it counts as one of
    :data:`FACT_AGAINST_PRAISE` (:func:`_fact_against_praise`); with no praise in the review it stays a fact.
+   A review of plain facts only, no question, that opens with a sentence stating what it was promised or shown
+   (the lexicon's ``claims``: "The promo said 50% off the first order. Receipt shows full price.") sets what came
+   against it: its last clause counts as a complaint of :data:`CLAIM_AGAINST_FACT` (:func:`_claim_against_fact`).
 5. Each side's evidence is the sum of its clauses' scores. A complaint conceded before a verdict that it was
    worth it ("Pricey, but worth every penny") weighs :data:`CONCESSION_WEIGHT`: the verdict is the point.
    Otherwise a contrast word joining clauses of opposite sign makes both sides weigh :data:`CONTRAST_PAIR_WEIGHT`
@@ -1352,6 +1355,12 @@ def _cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 
 @cache
+@cache
+def _claim() -> re.Pattern[str]:
+    cues = "|".join(r"\s+".join(map(re.escape, cue.split())) for cue in _lexicon()["claims"])
+    return re.compile(rf"\b(?:{cues})\b", re.IGNORECASE)
+
+
 def _wanted() -> frozenset[str]:
     return frozenset(_token(cue) for cue in _lexicon()["wanted"])
 
@@ -1930,6 +1939,26 @@ def _fact_against_praise(parts: list[str], scores: list[float]) -> list[float]:
     ]
 
 
+# A review of plain facts that opens with what it was promised or shown ("The promo said 50% off the first order.
+# Receipt shows full price.", "Support promised a call back within 24 hours. That was Monday. It's Friday."): told
+# with no word that judges, the sentences after the claim are what came instead, and the last says where it ended.
+# Only when no clause judges or asks, so a fact or a question stays NEUTRAL.
+CLAIM_AGAINST_FACT = BROKEN_WEIGHT
+
+
+def _claim_against_fact(text: str, parts: list[str], scores: list[float]) -> list[float]:
+    sentences = [sentence for sentence in re.split(r"(?<=[.!?])\s+", text.strip()) if sentence]
+    if (
+        len(sentences) < 2
+        or len(parts) < 2
+        or "?" in text
+        or any(abs(score) >= FACT_FAINT for score in scores)
+        or _claim().search(sentences[0]) is None
+    ):
+        return scores
+    return [*scores[:-1], -CLAIM_AGAINST_FACT]
+
+
 def sentiment(text: str) -> dict[str, Any]:
     """Comprehend's DetectSentiment answer for ``text`` (see the module docstring for how it is computed)."""
     analyzer = _analyzer()
@@ -1937,6 +1966,7 @@ def sentiment(text: str) -> dict[str, Any]:
     asking = any(part.rstrip().endswith("?") or _REQUEST.search(part) for part in parts)
     scores = _sarcasm(parts, _elliptic(parts, [_score(analyzer, clause, asking) for clause in parts]))
     scores = _fact_against_praise(parts, scores)
+    scores = _claim_against_fact(text, parts, scores)
     conceded = _conceded(parts, scores)
     if conceded:
         scores = [score * CONCESSION_WEIGHT if score < 0 else score for score in scores]
