@@ -255,6 +255,14 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"(?:day|week|shift|night|month)\b",
     ),
     (
+        # What the customer expected is not what came ("Ordered at 11pm expecting a long wait, had my noodles by
+        # 11:25", "expecting soggy fries and they were crispy"): the expectation itself is no complaint, and what
+        # came is read on its own.
+        "past_doubt",
+        r"\b(?:expecting|braced\s+for|bracing\s+(?:myself\s+|ourselves\s+)?for|dreading)\s+(?:an?\s+|the\s+|some\s+)?"
+        r"(?:[\w'-]+\s+){0,2}?[\w'-]+(?=\s*,\s|\s+(?:and|but)\s)",
+    ),
+    (
         # The customer's own late hour ("Running late at work", "Ordering late tonight"): the circumstance of a
         # request, not a late delivery.
         "circumstance",
