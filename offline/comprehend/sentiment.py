@@ -20,8 +20,8 @@ praise and a complaint side by side MIXED. How a review is scored:
    (too X, tasted off, a foreign object, crunchy rice, warm drinks, chilled drinks); price (rises, drops, a cost
    judged "huge"); problems put right ("fixed my problem", "refunded the missing drink", "the refund landed");
    decline ("gone downhill", "used to be great"); ratings ("five stars"); difficulty ("hard to read"); unmet
-   expectations ("could have been crispier", "was hoping for a nice meal"); a failure that recurs ("keeps
-   freezing"); the circumstance rather than the complaint (the weather, "on a cold night", "after a rubbish day at
+   expectations ("could have been crispier", "was hoping for a nice meal") and overturned ones ("expecting a long
+   wait, had my noodles by 11:25": no complaint); a failure that recurs ("keeps freezing"); the circumstance rather than the complaint (the weather, "on a cold night", "after a rubbish day at
    work", the customer's own late hour: "running late at work"); a complaint that is praise in disguise ("my only complaint is that I didn't order more"); a complaint
    denied ("haven't had a bad meal yet", "never had to chase an order"); loyalty ("wouldn't go anywhere else") and
    comparison ("puts the others to shame"); treatment ("treated me like an idiot"); inaccuracy ("the estimates are
