@@ -1105,7 +1105,9 @@ def _broken_promise(text: str, analyzer: SentimentIntensityAnalyzer) -> str:
 
 def _broken_expectation(text: str, analyzer: SentimentIntensityAnalyzer) -> str:
     def mark(match: re.Match[str]) -> str:
-        sentence_start = max(text.rfind(end, 0, match.start()) for end in ".!?")
+        # The clause the concession is of: praise in an earlier clause ("Big fan of the burger, it came with cheese
+        # despite me ticking no cheese") is another matter than the obstacle overcome.
+        sentence_start = max(text.rfind(end, 0, match.start()) for end in ".!?,;")
         before = text[sentence_start + 1 : match.start()]
         if float(analyzer.polarity_scores(before)["compound"]) > 0.05:
             return match.group()  # "hot and on time even though I ordered at 11": an obstacle overcome
