@@ -49,7 +49,8 @@ praise and a complaint side by side MIXED. How a review is scored:
    price stated and a higher one taken ("Menu price: £11.00. Price on my receipt: £13.50", or any two for "the same
    dish"), a count ordered and a smaller one got ("Ordered 12 wings. Counted 8."), a duration said and a longer one
    taken ("App said 25 minutes, it took 70"), a fee gone from one figure to a higher one, a door delivered to and
-   the one the customer lives at. What the
+   the one the customer lives at, something free then charged for, two labels of one thing naming different things
+   ("says coleslaw on the receipt, the pot says beans"). What the
    customer did is no complaint ("I cancelled my subscription", "Even though it was raining, I collected it").
    Before all of these, :func:`offline.comprehend.expectations.broken` reads what the customer expected and the
    review says was broken, from knowledge kept as data (a kind of thing and a state wrong for it: "the ice cream was
@@ -1012,6 +1013,27 @@ _MONEY_STATED = re.compile(
     r"|total)\b[^.!?]{0,30}?" + _AMOUNT,
     re.IGNORECASE,
 )
+# A price given where it was shown, after the amount ("The delivery fee was £1.99 at checkout and £4.49 on the receipt").
+_MONEY_SHOWN = re.compile(
+    _AMOUNT + r"\s+(?:at\s+checkout|on\s+the\s+(?:menu|app|website|site|listing)|in\s+the\s+(?:app|basket|cart))\b",
+    re.IGNORECASE,
+)
+# Something free, then charged for ("The free dessert from the offer went into my basket at £4.50").
+_FREE_CHARGED = re.compile(
+    r"\bfree\s+[\w-]+[^.!?]{0,40}?\b(?:went\s+(?:in|into)|added|charged|billed|came\s+up|showed\s+up|appeared|rang\s+up)"
+    r"\b[^.!?]{0,30}?" + _AMOUNT,
+    re.IGNORECASE,
+)
+# Two labels of one thing that name different things ("My side says coleslaw on the receipt, the pot says beans").
+_SAYS = r"(?:says|said|reads|read|labelled|labeled|marked)"
+_LABELS_DIFFER = re.compile(
+    rf"\b{_SAYS}\s+['\"\u2018\u201c]?([a-z][\w-]*)\b[^.!?]{{0,40}}?[,.;]\s+(?:but\s+)?(?:the|my|our|its)\s+[\w-]+(?:\s+[\w-]+)?\s+"
+    rf"{_SAYS}\s+['\"\u2018\u201c]?([a-z][\w-]*)\b",
+    re.IGNORECASE,
+)
+_NO_LABEL = frozenset(
+    ["it", "that", "the", "a", "an", "my", "i", "he", "she", "they", "we", "you", "to", "on", "in", "its"]
+)
 _MONEY_TAKEN = re.compile(
     r"\b(?:receipt|charged|statement|card|bank|bill|billed|took|taken|debited|paid)\b[^.!?]{0,40}?"
     + _AMOUNT
@@ -1059,7 +1081,8 @@ def _readings_disagree(text: str) -> str:
     def amount(match: re.Match[str]) -> float:
         return float(next(group for group in match.groups() if group is not None))
 
-    stated = _MONEY_STATED.search(text)
+    shown = [match for match in (_MONEY_STATED.search(text), _MONEY_SHOWN.search(text)) if match is not None]
+    stated = min(shown, key=lambda match: match.start(), default=None)
     if stated is not None:
         for taken in _MONEY_TAKEN.finditer(text, stated.end()):
             if amount(taken) > amount(stated) or (amount(taken) != amount(stated) and _SAME_THING.search(text)):
@@ -1088,6 +1111,18 @@ def _readings_disagree(text: str) -> str:
         cut = match.end(1) - match.start()
         return match.group()[:cut] + " wrong_place" + match.group()[cut:]
 
+    def free_charged(match: re.Match[str]) -> str:
+        # What was to be free and was charged for is no praise of a free thing.
+        return match.group()[len("free") :].lstrip() + " overcharged" if amount(match) > 0 else match.group()
+
+    def labels_differ(match: re.Match[str]) -> str:
+        first, second = match[1].lower(), match[2].lower()
+        if first == second or first in _NO_LABEL or second in _NO_LABEL:
+            return match.group()
+        return match.group() + " mismatch_count"
+
+    text = _FREE_CHARGED.sub(free_charged, text)
+    text = _LABELS_DIFFER.sub(labels_differ, text)
     text = _PRICE_MOVED.sub(rise, text)
     text = _COUNT_ORDERED.sub(short, text)
     text = _SAID_DURATION.sub(late, text)
