@@ -51,7 +51,8 @@ praise and a complaint side by side MIXED. How a review is scored:
    taken ("App said 25 minutes, it took 70"), a fee gone from one figure to a higher one, a door delivered to and
    the one the customer lives at, something free then charged for, two labels of one thing naming different things
    ("says coleslaw on the receipt, the pot says beans"). What the
-   customer did is no complaint ("I cancelled my subscription", "Even though it was raining, I collected it").
+   customer did is no complaint ("I cancelled my subscription", "Even though it was raining, I collected it",
+   "Submitted a refund request in the app").
    Before all of these, :func:`offline.comprehend.expectations.broken` reads what the customer expected and the
    review says was broken, from knowledge kept as data (a kind of thing and a state wrong for it: "the ice cream was
    liquid"; a diet and a food that breaks it; a courier's or support's act against the norm; see that module): the
@@ -262,6 +263,13 @@ _CUES: tuple[tuple[str, str], ...] = (
         "past_doubt",
         r"\b(?:expecting|braced\s+for|bracing\s+(?:myself\s+|ourselves\s+)?for|dreading)\s+(?:an?\s+|the\s+|some\s+)?"
         r"(?:[\w'-]+\s+){0,2}?[\w'-]+(?=\s*,\s|\s+(?:and|but)\s)",
+    ),
+    (
+        # A request the customer filed ("Submitted a refund request in the app yesterday", "I requested a refund
+        # through the app"): the filing is a fact; what became of it says whether there is a complaint.
+        "filed_request",
+        r"\b(?:submitted|requested|raised|filed|opened|logged|put\s+in|made)\s+(?:a|an|my|the)\s+(?:refund|return)"
+        r"(?:\s+(?:request|claim))?\b(?=[^.!?]{0,40}\b(?:through|in|via|on|for|yesterday|today|this)\b)",
     ),
     (
         # The customer's own late hour ("Running late at work", "Ordering late tonight"): the circumstance of a
