@@ -75,7 +75,7 @@ praise and a complaint side by side MIXED. How a review is scored:
    eat spicy food", unlike "couldn't eat it"), what the customer has not done yet ("haven't eaten it yet"), an
    instruction ("don't ring the bell"), whereabouts ("won't be home until 7"), a condition ("if I don't answer"). "Don't bother", "don't waste your
    money" are advice against the place (``warning``), and "no" in a request ("no beer with the deal please")
-   excludes rather than complains. A hedge before a complaint or a word that judges ("a bit slow", "a little on
+   excludes rather than complains. A hedge before a complaint or a word that judges ("a bit slow", a bare "Bit steep" opening a clause, "a little on
    the small side") marks a mild complaint (``mild_complaint``) instead of dampening it to nothing: Comprehend calls
    those NEGATIVE; before a noun ("a little message on the box") it is a size.
 4. The review is cut into clauses, at sentence ends, commas, colons and semicolons, and before a contrast word
@@ -213,7 +213,10 @@ _NOBODY = frozenset(["nobody", "noone", "no-one"])
 _NEGATION_WINDOW = 3
 # Hedges ("a bit slow"): VADER dampens the word after them; in a review they soften a complaint, not cancel it.
 _HEDGE = re.compile(
-    r"\b(?:a\s+(?:little\s+)?bit|a\s+little|a\s+tad|slightly|somewhat|rather)\s+(?=([a-z][\w'-]*))", re.I
+    # "Bit steep for two tacos": a clause may open with a bare "bit".
+    r"(?:\b(?:a\s+(?:little\s+)?bit|a\s+little|a\s+tad|slightly|somewhat|rather)|(?:^|(?<=[.!?;,]\s))bit)\s+"
+    r"(?=([a-z][\w'-]*))",
+    re.I,
 )
 # After a hedge, words that make it something other than a softened judgement ("a bit of", "a little extra").
 _NOT_HEDGED = frozenset(["of", "more", "extra", "less", "bit", "while", "longer", "than", "the", "my", "and"])
