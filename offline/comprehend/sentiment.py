@@ -5,59 +5,56 @@ deterministic and cheap (about a millisecond a review), built so that the clear 
 get the answer Comprehend gives: a plain complaint NEGATIVE, praise POSITIVE, facts, questions and requests NEUTRAL,
 praise and a complaint side by side MIXED. How a review is scored:
 
-1. Cues become lexicon tokens. The multi-word cues of :data:`LEXICON_FILE` ("money back", "never arrived", "spot
-   on", "can't wait", "sorted it out", "let us down") are joined into one token each, matching their inflections too
-   ("lets us down", "hit the spot" / "hits the spot"). Idioms a word list reads wrong are phrases there ("can't
-   wait" is praise, "a joke" a complaint, "a steal" a bargain, "way off" wrong), and so are words VADER scores as
-   sentiment that a review uses as plain nouns or verbs: a gift card, loyalty points, free delivery, happy hour name
-   a means of payment or a scheme; "treat" is a verb as often as praise ("how they treat customers"), "hand",
-   "friend", "alone", "starving" say nothing of the order (0.0). Review emojis VADER cannot read ("thumbs up",
-   "face with rolling eyes") become tokens of their own (:data:`_EMOJI`). Then the patterns of
-   :data:`_CUES` turn a kind of complaint or praise that no single word carries into a token whose valence is in
-   the lexicon's ``rules``, each pattern with its example beside it. The families: waits and lateness (an hour or
-   more, days for a reply, "40 minutes after the estimated time", "40 min past the estimate"); the order's integrity (eaten or opened on the
-   way, a diet ignored, an excluded item that turns up, a size or option swapped, "instead of"); the food itself
-   (too X, tasted off, a foreign object, crunchy rice, warm drinks, chilled drinks); price (rises, drops, a cost
-   judged "huge"); problems put right ("fixed my problem", "refunded the missing drink", "the refund landed");
-   decline ("gone downhill", "used to be great"); ratings ("five stars"); difficulty ("hard to read"); unmet
-   expectations ("could have been crispier", "was hoping for a nice meal") and overturned ones ("expecting a long
-   wait, had my noodles by 11:25": no complaint); a failure that recurs ("keeps freezing"); the circumstance rather than the complaint (the weather, "on a cold night", "after a rubbish day at
-   work", the customer's own late hour: "running late at work"); a complaint that is praise in disguise ("my only complaint is that I didn't order more"); a complaint
-   denied ("haven't had a bad meal yet", "never had to chase an order"); loyalty ("wouldn't go anywhere else") and
-   comparison ("puts the others to shame"); treatment ("treated me like an idiot"); inaccuracy ("the estimates are
-   always off"); food left on the pavement; chewiness where it belongs (a crust, a bagel).
-   Complaints told as plain facts, with no evaluative word, are a family of their own: money taken wrongly
-   ("billed twice", "still charged", "the menu said 9 but I was charged 12", "kept my money"), refunded only in part
-   ("only gave back half"), less than was ordered ("only three of the five wings", "Mine had none", "came without the herbs", "not in
-   the bag"), the wrong door
-   ("to my old address", "handed my bag to a stranger"), someone else's things, what was done without the
-   customer's say ("without telling me") or after they had paid, a status that was not true ("marked as delivered
-   while..."), what was claimed and denied ("was supposed to be large", "said it included a free drink but"),
-   what was done against the customer's choice ("billed for a large when I chose regular", "a different flavour
-   from the one I picked"),
-   an extra chore ("had to ring three times"), a recurrence ("the third time this has happened"), a status that has not moved ("my issue is still open", "sat
-   on 'preparing' for 40 minutes"), time gone by
-   ("it's been ten days", "on hold for forty minutes"), little for the price, cheaper elsewhere, custom taken
-   elsewhere, a saving undone ("the fee wiped out the savings"), cut off calls, staff who would not. Some of them
-   compute rather than match: a delivery time set and an arrival time stated ("ordered for 7pm and it turned up at
-   8:15": half an hour late, or an hour from the time the order was placed); two counts or amounts, one stated and
-   one got, that differ ("the receipt lists six items and the bag had four"); and a concession in mid-sentence
-   naming the customer's right ("charged a fee even though my order qualified for free delivery") or a promise
-   followed by what came ("I was told three days but..."), each left alone when the words around it are praise
-   ("it came hot even though I live miles away", "told 45 minutes but it came in 25, brilliant"). Across sentences,
-   :func:`_readings_disagree` compares two readings of one thing and marks the one that wrongs the customer: a
-   price stated and a higher one taken ("Menu price: £11.00. Price on my receipt: £13.50", or any two for "the same
-   dish"), a count ordered and a smaller one got ("Ordered 12 wings. Counted 8."), a duration said and a longer one
-   taken ("App said 25 minutes, it took 70"), a fee gone from one figure to a higher one, a door delivered to and
-   the one the customer lives at, something free then charged for, two labels of one thing naming different things
-   ("says coleslaw on the receipt, the pot says beans"). What the
-   customer did is no complaint ("I cancelled my subscription", "Even though it was raining, I collected it",
-   "Submitted a refund request in the app").
-   Before all of these, :func:`offline.comprehend.expectations.broken` reads what the customer expected and the
-   review says was broken, from knowledge kept as data (a kind of thing and a state wrong for it: "the ice cream was
-   liquid"; a diet and a food that breaks it; a courier's or support's act against the norm; see that module): the
-   clause stating it is marked (:data:`BROKEN`) and weighs as a complaint of :data:`BROKEN_WEIGHT` at least, whatever
-   VADER reads in its words ("warm" is praise to VADER, not of ice cream).
+1. Cues become lexicon tokens. The multi-word cues of :data:`LEXICON_FILE` ("money back", "never arrived", "spot on",
+   "can't wait", "sorted it out", "let us down") are joined into one token each, matching their inflections too
+   ("lets us down", "hit the spot" / "hits the spot"). Idioms a word list reads wrong are phrases there ("can't wait"
+   is praise, "a joke" a complaint, "a steal" a bargain, "way off" wrong), and so are words VADER scores as sentiment
+   that a review uses as plain nouns or verbs: a gift card, loyalty points, free delivery, happy hour name a means of
+   payment or a scheme; "treat" is a verb as often as praise ("how they treat customers"), "hand", "friend", "alone",
+   "starving" say nothing of the order (0.0). Review emojis VADER cannot read ("thumbs up", "face with rolling eyes")
+   become tokens of their own (:data:`_EMOJI`). Then the patterns of :data:`_CUES` turn a kind of complaint or praise
+   that no single word carries into a token whose valence is in the lexicon's ``rules``, each pattern with its
+   example beside it. The families: waits and lateness (an hour or more, days for a reply, "40 minutes after the
+   estimated time", "40 min past the estimate"); the order's integrity (eaten or opened on the way, a diet ignored,
+   an excluded item that turns up, a size or option swapped, "instead of"); the food itself (too X, tasted off, a
+   foreign object, crunchy rice, warm drinks, chilled drinks); price (rises, drops, a cost judged "huge"); problems
+   put right ("fixed my problem", "refunded the missing drink", "the refund landed"); decline ("gone downhill", "used
+   to be great"); ratings ("five stars"); difficulty ("hard to read"); unmet expectations ("could have been
+   crispier", "was hoping for a nice meal") and overturned ones ("expecting a long wait, had my noodles by 11:25": no
+   complaint); a failure that recurs ("keeps freezing"); the circumstance rather than the complaint (the weather, "on
+   a cold night", "after a rubbish day at work", the customer's own late hour: "running late at work"); a complaint
+   that is praise in disguise ("my only complaint is that I didn't order more"); a complaint denied ("haven't had a
+   bad meal yet", "never had to chase an order"); loyalty ("wouldn't go anywhere else") and comparison ("puts the
+   others to shame"); treatment ("treated me like an idiot"); inaccuracy ("the estimates are always off"); food left
+   on the pavement; chewiness where it belongs (a crust, a bagel). Complaints told as plain facts, with no evaluative
+   word, are a family of their own: money taken wrongly ("billed twice", "still charged", "the menu said 9 but I was
+   charged 12", "kept my money"), refunded only in part ("only gave back half"), less than was ordered ("only three
+   of the five wings", "Mine had none", "came without the herbs", "not in the bag"), the wrong door ("to my old
+   address", "handed my bag to a stranger"), someone else's things, what was done without the customer's say
+   ("without telling me") or after they had paid, a status that was not true ("marked as delivered while..."), what
+   was claimed and denied ("was supposed to be large", "said it included a free drink but"), what was done against
+   the customer's choice ("billed for a large when I chose regular", "a different flavour from the one I picked"), an
+   extra chore ("had to ring three times"), a recurrence ("the third time this has happened"), a status that has not
+   moved ("my issue is still open", "sat on 'preparing' for 40 minutes"), time gone by ("it's been ten days", "on
+   hold for forty minutes"), little for the price, cheaper elsewhere, custom taken elsewhere, a saving undone ("the
+   fee wiped out the savings"), cut off calls, staff who would not. Some of them compute rather than match: a
+   delivery time set and an arrival time stated ("ordered for 7pm and it turned up at 8:15": half an hour late, or an
+   hour from the time the order was placed); two counts or amounts, one stated and one got, that differ ("the receipt
+   lists six items and the bag had four"); and a concession in mid-sentence naming the customer's right ("charged a
+   fee even though my order qualified for free delivery") or a promise followed by what came ("I was told three days
+   but..."), each left alone when the words around it are praise ("it came hot even though I live miles away", "told
+   45 minutes but it came in 25, brilliant"). Across sentences, :func:`_readings_disagree` compares two readings of
+   one thing and marks the one that wrongs the customer: a price stated and a higher one taken ("Menu price: £11.00.
+   Price on my receipt: £13.50", or any two for "the same dish"), a count ordered and a smaller one got ("Ordered 12
+   wings. Counted 8."), a duration said and a longer one taken ("App said 25 minutes, it took 70"), a fee gone from
+   one figure to a higher one, a door delivered to and the one the customer lives at, something free then charged
+   for, two labels of one thing naming different things ("says coleslaw on the receipt, the pot says beans"). What
+   the customer did is no complaint ("I cancelled my subscription", "Even though it was raining, I collected it",
+   "Submitted a refund request in the app"). Before all of these, :func:`offline.comprehend.expectations.broken`
+   reads what the customer expected and the review says was broken, from knowledge kept as data (a kind of thing and
+   a state wrong for it: "the ice cream was liquid"; a diet and a food that breaks it; a courier's or support's act
+   against the norm; see that module): the clause stating it is marked (:data:`BROKEN`) and weighs as a complaint of
+   :data:`BROKEN_WEIGHT` at least, whatever VADER reads in its words ("warm" is praise to VADER, not of ice cream).
 2. Suffix folding (:func:`stem`, :func:`_fold`): a word neither lexicon knows is read as the entry it inflects
    ("quickest", "quicker", "quickly" -> "quick"; "soaking" -> "soaked"; "politely" -> "polite"), and a domain entry
    speaks for VADER's inflections of it ("cancelled" -1.5 here, so "cancels" too). Only inflected words fold, verb
@@ -69,15 +66,16 @@ praise and a complaint side by side MIXED. How a review is scored:
    bad"). Cases it gets wrong are rewritten before it scores: a negated plain verb ("couldn't eat it", "nothing
    happened", "without even reading it") is a failure and becomes ``negated_action``; a negated *wanted* cue ("won't
    refund me", "no refund", the lexicon's ``wanted`` list) stays a complaint; "never" before a complaint ("never
-   disappoints", "never lets us down") is praise (``no_trouble``), stronger than VADER's reversal; "nobody" becomes
-   a negator. A negated verb that states no failure is left alone (:func:`_no_failure`): a thought or an
-   expectation ("wasn't expecting it so soon", "didn't know you did breakfast"), a diet or a habit ("my son doesn't
-   eat spicy food", unlike "couldn't eat it"), what the customer has not done yet ("haven't eaten it yet"), an
-   instruction ("don't ring the bell"), whereabouts ("won't be home until 7"), a condition ("if I don't answer"). "Don't bother", "don't waste your
-   money" are advice against the place (``warning``), and "no" in a request ("no beer with the deal please")
-   excludes rather than complains. A hedge before a complaint or a word that judges ("a bit slow", a bare "Bit steep" opening a clause, "a little on
-   the small side") marks a mild complaint (``mild_complaint``) instead of dampening it to nothing: Comprehend calls
-   those NEGATIVE; before a noun ("a little message on the box") it is a size.
+   disappoints", "never lets us down") is praise (``no_trouble``), stronger than VADER's reversal; "nobody" becomes a
+   negator. A negated verb that states no failure is left alone (:func:`_no_failure`): a thought or an expectation
+   ("wasn't expecting it so soon", "didn't know you did breakfast"), a diet or a habit ("my son doesn't eat spicy
+   food", unlike "couldn't eat it"), what the customer has not done yet ("haven't eaten it yet"), an instruction
+   ("don't ring the bell"), whereabouts ("won't be home until 7"), a condition ("if I don't answer"). "Don't bother",
+   "don't waste your money" are advice against the place (``warning``), and "no" in a request ("no beer with the deal
+   please") excludes rather than complains. A hedge before a complaint or a word that judges ("a bit slow", a bare
+   "Bit steep" opening a clause, "a little on the small side") marks a mild complaint (``mild_complaint``) instead of
+   dampening it to nothing: Comprehend calls those NEGATIVE; before a noun ("a little message on the box") it is a
+   size.
 4. The review is cut into clauses, at sentence ends, commas, colons and semicolons, and before a contrast word
    ("but", "though", "however", "shame", "unfortunately"): praise and complaint in one sentence ("Fast delivery, but
    the pizza was cold.") are weighed apart instead of cancelling out. VADER scores each clause (``compound``,
