@@ -453,7 +453,7 @@ _CUES: tuple[tuple[str, str], ...] = (
     (
         "no_trouble",
         r"\b(?:no|zero|never(?:\s+had)?(?:\s+(?:a|an|any))?|not\s+(?:a|one)|without(?:\s+(?:a|an|any))?)\s+(?:single\s+)?"
-        r"(?:issues?|problems?|complaints?|delays?|faults?|hiccups?|hassles?|trouble)\b",
+        r"(?:issues?|problems?|complaints?|delays?|faults?|hiccups?|hassles?|trouble|glitch(?:es)?|bugs?|mix-ups?)\b",
     ),
     (
         # Money put back only in part ("only refunded the delivery fee", "refunded half", "only gave back 7 of the
