@@ -331,7 +331,7 @@ _CUES: tuple[tuple[str, str], ...] = (
         r"\b(?:fixed|solved|resolved|sorted(?:_out)?|dealt\s+with|handled|cleared\s+up|straightened\s+out)\s+(?:out\s+)?"
         r"(?:(?:my|the|our|this|that|every|all|any)\s+)?(?:(?:missing|wrong|cold|damaged|late|lost|forgotten|broken"
         r"|spilled|spilt)\s+)?(?:[\w-]+\s+)?(?:problems?|issues?|complaints?|query|queries|mix-up|mistakes?|errors?"
-        r"|items?|order|meal|drinks?|food)\b"
+        r"|items?|order|meal|drinks?|food|refund|account|address|payment|booking|login|card)\b"
         r"|\b(?:replaced|remade|re-sent|resent|redelivered)\s+(?:(?:my|the|our|it|whole|entire)\s+){1,2}"
         r"(?:order|meal|food|items?|pizza|drinks?|dish)?",
     ),
