@@ -2010,6 +2010,10 @@ def _claim_against_fact(text: str, parts: list[str], scores: list[float]) -> lis
         or _claim().search(sentences[0]) is None
     ):
         return scores
+    # A figure claimed and then met ("The app said 7:30. It came at 7:30.") is an order that went as promised.
+    claimed = set(re.findall(r"\d+(?:[:.]\d+)?", sentences[0]))
+    if claimed & set(re.findall(r"\d+(?:[:.]\d+)?", " ".join(sentences[1:]))):
+        return scores
     return [*scores[:-1], -CLAIM_AGAINST_FACT]
 
 
