@@ -18,13 +18,13 @@ LABELS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 # The dev stack's negative_case_threshold: a review opens a case when NEGATIVE with at least this Negative score.
 CASE_THRESHOLD = 0.5
 TARGET = 0.9
-# The held-out figures measured once in round 8 (counts agreeing, per class, and clear complaints
+# The held-out figures measured once in round 9 (counts agreeing, per class, and clear complaints
 # routed to customer service), on the batch a separate labeller wrote without seeing the analyzer, added after the
 # analyzer was frozen (see the set's README): a change to the analyzer may raise them, not lower them. Having been
 # scored, this batch is no longer unseen: tune on it and it must join train, and a new batch be written first.
-HELD_OUT_FLOOR = {"POSITIVE": 35, "NEGATIVE": 34, "NEUTRAL": 38, "MIXED": 35, "clear complaints": 30}
+HELD_OUT_FLOOR = {"POSITIVE": 35, "NEGATIVE": 37, "NEUTRAL": 29, "MIXED": 34, "clear complaints": 32}
 # True while a new held-out batch is being written (the held-out tests skip, and the set may hold no test rows).
-HELD_OUT_BATCH_PENDING = True
+HELD_OUT_BATCH_PENDING = False
 
 
 @dataclass(frozen=True)
@@ -140,9 +140,9 @@ def test_the_held_out_figures_do_not_fall_below_the_last_measured(figures):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 9's target, not met on the round-8 held-out batch (NEGATIVE 34/44 = 77%, POSITIVE 35/40 = 88%, "
-    "MIXED 35/40 = 88%; NEUTRAL 100%), scored by round 7's analyzer, unchanged: a rule-based reader misses what its "
-    "lexicons and expectations do not name; "
+    reason="issue 9's target, not met on the round-9 held-out batch (NEGATIVE 37/44 = 84%, NEUTRAL 29/35 = 83%, "
+    "MIXED 34/39 = 87%, POSITIVE 35/40 = 88%): a rule-based reader misses what its lexicons and expectations do not "
+    "name; "
     "strict, so meeting it fails until this mark goes",
 )
 def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figures):
@@ -152,7 +152,7 @@ def test_the_held_out_split_agrees_with_at_least_90_percent_of_each_class(figure
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 9's target, not met on the round-8 held-out batch (30 of 39 clear complaints open a case); "
+    reason="issue 9's target, not met on the round-9 held-out batch (32 of 39 clear complaints open a case); "
     "strict, so meeting it fails until this mark goes",
 )
 def test_every_held_out_clear_complaint_opens_a_case(figures):
