@@ -167,7 +167,8 @@ _CONTRAST_WORDS = (
 # A contrast word starts a clause, unless it ends the sentence ("Wrong order though."), where it marks the contrast.
 # "even though" concedes inside one clause ("charged a fee even though I chose collection") rather than contrasting.
 _CLAUSE_BREAK = re.compile(rf"(?<=[.!?;,:])\s+|(?<!\beven)\s+(?={_CONTRAST_WORDS}\b(?!\s*(?:[.!?]|$)))", re.IGNORECASE)
-_CONTRAST = re.compile(rf"^\W*{_CONTRAST_WORDS}\b|\b(?:though|tho|however)\W*$", re.IGNORECASE)
+_TRAILING_CONTRAST = re.compile(r"\b(?:though|tho|however)\W*$", re.IGNORECASE)
+_CONTRAST = re.compile(rf"^\W*{_CONTRAST_WORDS}\b|{_TRAILING_CONTRAST.pattern}", re.IGNORECASE)
 # The evaluative frame: a subject, a linking verb, then the judgement (possibly after a degree word).
 _FRAME = re.compile(
     r"\b(?:the|my|our|your|this|that|these|those|his|her|their|it|they|everything|everyone)\b[^,;:]{0,60}?"
@@ -997,11 +998,13 @@ _NUMBER_VALUES = {
     for value, word in enumerate(
         ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
     )
-}
+} | {"dozen": 12}
 
 
 def _value(number: str) -> float:
-    return float(_NUMBER_VALUES.get(number.lower(), 0) if number.isalpha() else number)
+    # "a dozen" is read by its last word.
+    word = number.lower().split()[-1]
+    return float(_NUMBER_VALUES.get(word, 0) if word.isalpha() else word)
 
 
 def _counts_differ(text: str) -> str:
@@ -1082,10 +1085,6 @@ _OTHER_DOOR = re.compile(
 )
 
 
-def _count_value(number: str) -> float:
-    return 12.0 if "dozen" in number.lower() else _value(number)
-
-
 def _readings_disagree(text: str) -> str:
     def amount(match: re.Match[str]) -> float:
         return float(next(group for group in match.groups() if group is not None))
@@ -1103,7 +1102,7 @@ def _readings_disagree(text: str) -> str:
         return match.group() + " price_rise" if after > before else match.group()
 
     def short(match: re.Match[str]) -> str:
-        return match.group() + " short_changed" if _count_value(match[2]) < _count_value(match[1]) else match.group()
+        return match.group() + " short_changed" if _value(match[2]) < _value(match[1]) else match.group()
 
     def late(match: re.Match[str]) -> str:
         said = int(match[1])
@@ -1921,7 +1920,7 @@ def _contrasted(parts: list[str], scores: list[float]) -> bool:
         before = scores[index - 1] if index else 0.0
         if before * scores[index] < 0:
             return True
-        trailing = re.search(r"\b(?:though|tho|however)\W*$", part, re.IGNORECASE) is not None
+        trailing = _TRAILING_CONTRAST.search(part) is not None
         if trailing and index + 1 < len(parts) and scores[index] * scores[index + 1] < 0:
             return True  # "Lovely driver, wrong order though. ..." reads against what follows too
     return False
